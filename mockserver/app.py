@@ -1,0 +1,68 @@
+"""The application factory: settings, fixtures into the store, blueprints, error handlers."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+from mockserver import requestlog
+from mockserver.admin import views as admin
+from mockserver.config import DEFAULTS
+from mockserver.digitalchalk import views as digitalchalk
+from mockserver.fixtures import load_fixtures
+from mockserver.resources import data_dir
+from mockserver.store import MemoryStore
+
+logger = logging.getLogger("mockserver")
+
+# Errors that no view handled (unknown path, wrong method) are written in the format of the API
+# whose path they fall under; anything else gets the admin API's problem+json.
+ERROR_WRITERS: tuple[tuple[str, Callable[[int, str], Response]], ...] = (
+    ("/dc/", digitalchalk.error_response),
+)
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build a mock: defaults, then `MOCKSERVER_*` from the environment, then `config`."""
+    app = Flask(__name__)
+    app.config.from_mapping(DEFAULTS)
+    app.config.from_prefixed_env("MOCKSERVER")
+    if config:
+        app.config.from_mapping(config)
+    app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the vendors' field order
+
+    fixtures_dir = Path(app.config["FIXTURES"]) if app.config["FIXTURES"] else data_dir("fixtures")
+    app.extensions["mockserver"] = MemoryStore(load_fixtures(fixtures_dir))
+
+    app.register_blueprint(digitalchalk.bp)
+    app.register_blueprint(admin.bp)
+    app.register_error_handler(HTTPException, _http_error)
+    app.register_error_handler(Exception, _unexpected_error)
+    requestlog.init_app(app)
+    return app
+
+
+def _write_error(status: int, message: str) -> Response:
+    for prefix, write in ERROR_WRITERS:
+        if request.path.startswith(prefix):
+            return write(status, message)
+    return admin.problem(status, message)
+
+
+def _http_error(error: HTTPException) -> Response:
+    status = error.code or 500
+    response = _write_error(status, error.description or error.name)
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            response.headers[name] = value
+    return response
+
+
+def _unexpected_error(error: Exception) -> Response:
+    logger.exception("unhandled error on %s %s", request.method, request.path)
+    return _write_error(500, f"mockserver internal error: {type(error).__name__}")

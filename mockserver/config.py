@@ -1,0 +1,22 @@
+"""Defaults of the application's settings; each can be set as `MOCKSERVER_<NAME>` in the environment."""
+
+from __future__ import annotations
+
+from typing import Any
+
+DEFAULTS: dict[str, Any] = {
+    # Folder of fixture files; None serves the packaged defaults (the vendors' examples).
+    "FIXTURES": None,
+    # Seed for everything the mock makes up (ids, probabilities), so runs are reproducible.
+    "SEED": 0,
+    # Answer what the real vendor would silently ignore (unknown parameters, ...) with a 400.
+    "STRICT": False,
+}
+
+# Settings of `mockserver run` that concern the server rather than the app.
+SERVER_DEFAULTS: dict[str, Any] = {
+    "HOST": "127.0.0.1",
+    "PORT": 8080,
+    "THREADS": 8,
+    "LOG_FORMAT": "text",
+}

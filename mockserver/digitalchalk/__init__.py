@@ -1,0 +1,1 @@
+"""The DigitalChalk LMS API: `/dc/api/v5/registrations`."""

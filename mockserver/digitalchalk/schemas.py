@@ -1,0 +1,113 @@
+"""Marshmallow schemas of DigitalChalk: fixture records and the list endpoint's query."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validates_schema
+from marshmallow.validate import Length, OneOf, Range
+
+from mockserver.digitalchalk.domain import (
+    DATE_FIELDS,
+    STATUSES,
+    RegistrationQuery,
+    parse_timestamp,
+)
+from mockserver.digitalchalk.filters import InvalidDateFilter, parse_date_filter
+from mockserver.schemas import Number, QueryInteger, TokenSchema
+
+_STATUS_ERROR = "must be one of " + ", ".join(STATUSES)
+
+
+def vendor_id(**kwargs: Any) -> fields.String:
+    """A vendor id: any non-empty string (the vendor's own example has one that is not hex)."""
+    return fields.String(validate=Length(min=1), **kwargs)
+
+
+class Timestamp(fields.String):
+    """A vendor timestamp `YYYY-MM-DDTHH:MM:SSZ` in UTC, kept as the string."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text = super()._deserialize(value, attr, data, **kwargs)
+        try:
+            parse_timestamp(text)
+        except ValueError:
+            raise ValidationError("Not a UTC timestamp like 2012-03-01T06:03:10Z.") from None
+        return text
+
+
+class RegistrationSchema(Schema):
+    """A registration as the vendor writes it; absent or null fields have no value."""
+
+    id = vendor_id(required=True)
+    userId = vendor_id(required=True)
+    offeringId = vendor_id(required=True)
+    title = fields.String(allow_none=True)
+    status = fields.String(required=True, validate=OneOf(STATUSES, error=_STATUS_ERROR))
+    grade = Number(allow_none=True, validate=Range(0, 100))
+    graderId = vendor_id(allow_none=True)
+    graderComment = fields.String(allow_none=True)
+    createdDate = Timestamp(required=True)
+    beginDate = Timestamp(allow_none=True)
+    lastActiveDate = Timestamp(allow_none=True)
+    endDate = Timestamp(allow_none=True)
+
+
+class DigitalChalkFixtureSchema(Schema):
+    """`fixtures/digitalchalk.yaml`: accepted tokens (none listed: any) and the registrations."""
+
+    tokens = fields.List(fields.Nested(TokenSchema), load_default=list)
+    registrations = fields.List(fields.Nested(RegistrationSchema), load_default=list)
+
+    @validates_schema
+    def unique_ids(self, data: dict[str, Any], **kwargs: Any) -> None:
+        seen: dict[str, int] = {}
+        errors: dict[str, Any] = {}
+        for index, registration in enumerate(data.get("registrations", [])):
+            first = seen.setdefault(registration["id"], index)
+            if first != index:
+                errors[index] = {"id": [f"Duplicate id, already used by registrations.{first}."]}
+        if errors:
+            raise ValidationError({"registrations": errors})
+
+
+class DateFilter(fields.String):
+    """A date filter parameter, loaded as the `DateRange` it selects."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
+        try:
+            return parse_date_filter(super()._deserialize(value, attr, data, **kwargs))
+        except InvalidDateFilter as error:
+            raise ValidationError(str(error)) from None
+
+
+class RegistrationQuerySchema(Schema):
+    """`GET /dc/api/v5/registrations` query parameters."""
+
+    class Meta:
+        # Unknown parameters are the view's business: a warning, or a 400 in strict mode.
+        unknown = EXCLUDE
+
+    status = fields.String(validate=OneOf(STATUSES, error=_STATUS_ERROR))
+    userId = fields.String(validate=Length(min=1, error="must not be empty"))
+    offeringId = fields.String(validate=Length(min=1, error="must not be empty"))
+    createdDate = DateFilter()
+    beginDate = DateFilter()
+    lastActiveDate = DateFilter()
+    endDate = DateFilter()
+    limit = QueryInteger(load_default=15, validate=Range(1, 100, error="must be between 1 and 100"))
+    offset = QueryInteger(load_default=0, validate=Range(min=0, error="must be 0 or more"))
+
+    @post_load
+    def to_query(self, data: dict[str, Any], **kwargs: Any) -> RegistrationQuery:
+        return RegistrationQuery(
+            status=data.get("status"),
+            user_id=data.get("userId"),
+            offering_id=data.get("offeringId"),
+            dates={name: data[name] for name in DATE_FIELDS if name in data},
+            offset=data["offset"],
+            limit=data["limit"],
+        )
+
+
+QUERY_PARAMETERS = frozenset(RegistrationQuerySchema().fields)

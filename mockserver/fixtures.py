@@ -1,0 +1,114 @@
+"""Load and validate fixture files: one per vendor, YAML or JSON, checked with marshmallow."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from marshmallow import Schema, ValidationError
+
+from mockserver.digitalchalk.schemas import DigitalChalkFixtureSchema
+
+VENDOR_SCHEMAS: dict[str, type[Schema]] = {"digitalchalk": DigitalChalkFixtureSchema}
+EXTENSIONS = (".yaml", ".yml", ".json")
+
+
+class FixtureError(Exception):
+    """One or more fixture files are invalid; each problem reads `<file>: <path>: <message>`."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("\n".join(problems))
+        self.problems = problems
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML without implicit timestamps: `2012-03-01T06:03:10Z` stays the string the vendor sends."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def load_yaml(text: str) -> Any:
+    """A YAML document read as fixtures are: safely, with timestamps left as strings."""
+    return yaml.load(text, Loader=_Loader)  # a SafeLoader subclass: no arbitrary objects
+
+
+@dataclass(frozen=True, slots=True)
+class Fixtures:
+    """Validated fixture data per vendor, and the file each came from (None: no file, empty state)."""
+
+    data: dict[str, dict[str, Any]]
+    sources: dict[str, Path | None]
+
+
+def load_fixtures(directory: Path) -> Fixtures:
+    """Read every vendor's fixture file in `directory`; raise `FixtureError` listing all problems."""
+    problems: list[str] = []
+    data: dict[str, dict[str, Any]] = {}
+    sources: dict[str, Path | None] = {}
+    for vendor, schema in VENDOR_SCHEMAS.items():
+        candidates = [
+            directory / f"{vendor}{ext}" for ext in EXTENSIONS if (directory / f"{vendor}{ext}").is_file()
+        ]
+        if len(candidates) > 1:
+            problems.append(
+                f"{directory}: more than one {vendor} fixture file: {', '.join(map(str, candidates))}"
+            )
+            continue
+        source = candidates[0] if candidates else None
+        sources[vendor] = source
+        try:
+            raw = _read(source) if source else {}
+            data[vendor] = schema().load(raw)
+        except _Unreadable as error:
+            problems.append(f"{source}: {error}")
+        except ValidationError as error:
+            problems.extend(f"{source}: {path}: {message}" for path, message in _flatten(error.messages))
+    if problems:
+        raise FixtureError(problems)
+    return Fixtures(data=data, sources=sources)
+
+
+class _Unreadable(Exception):
+    """The file is not valid YAML or JSON."""
+
+
+def _read(path: Path) -> Any:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise _Unreadable(f"cannot read: {error}") from None
+    if path.suffix == ".json":
+        try:
+            return json.loads(text)
+        except json.JSONDecodeError as error:
+            raise _Unreadable(f"line {error.lineno}, column {error.colno}: {error.msg}") from None
+    try:
+        document = load_yaml(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
+        raise _Unreadable(f"{where}{getattr(error, 'problem', None) or error}") from None
+    return {} if document is None else document
+
+
+def _flatten(messages: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
+    """Marshmallow's nested error messages as (`dotted.path`, message) pairs."""
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            yield from _flatten(value, path if key == "_schema" else (*path, str(key)))
+    elif isinstance(messages, list) and all(isinstance(message, str) for message in messages):
+        for message in messages:
+            yield ".".join(path) or "(top level)", message
+    elif isinstance(messages, list):
+        for item in messages:
+            yield from _flatten(item, path)
+    else:
+        yield ".".join(path) or "(top level)", str(messages)

@@ -1,0 +1,38 @@
+"""Marshmallow fields and schemas shared by both vendors."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields
+from marshmallow.validate import Length, OneOf
+
+from mockserver.auth import TOKEN_STATES
+
+_DIGITS = re.compile(r"-?[0-9]+\Z")
+
+
+class Number(fields.Field):
+    """A JSON number kept as written: `100` stays an int and `97.15` a float."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int | float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValidationError("Not a number.")
+        return value
+
+
+class QueryInteger(fields.Field):
+    """An integer query parameter: ASCII digits only (Python's `int()` would take ' 5', '1_0' or '٥')."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if not isinstance(value, str) or not _DIGITS.match(value):
+            raise ValidationError("must be an integer")
+        return int(value)
+
+
+class TokenSchema(Schema):
+    """A token listed in a vendor fixture, with its state."""
+
+    token = fields.String(required=True, validate=Length(min=1))
+    state = fields.String(load_default="active", validate=OneOf(TOKEN_STATES))

@@ -1,0 +1,49 @@
+"""Serve an app on granian, a production WSGI server (Rust, multi-threaded) — not Flask's dev server."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from collections.abc import Callable
+
+from flask import Flask
+from granian.constants import Interfaces
+from granian.log import LogLevels
+from granian.server import Server
+
+# The app built (and its fixtures validated) before serving; the worker inherits it through fork(),
+# so fixtures are read once and a broken file stops `mockserver run` before anything listens.
+_app: Flask | None = None
+
+
+def _load_app(target: str) -> Flask:
+    assert _app is not None, "serve() sets the app before starting workers"
+    return _app
+
+
+class _QuietThreadAdvice(logging.Filter):
+    """Granian advises against more blocking threads than ~2 per core. We want them: a request held
+    by a latency rule must not stall the others, and those threads sleep rather than compute."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "Python threads" not in record.getMessage()
+
+
+def serve(app: Flask, host: str, port: int, threads: int, on_ready: Callable[[], None]) -> None:
+    """Serve `app` until SIGINT/SIGTERM, then stop gracefully; `on_ready` runs once the port is bound."""
+    global _app
+    _app = app
+    multiprocessing.set_start_method("fork", force=True)
+    server = Server(
+        target="mockserver",
+        address=host,
+        port=port,
+        interface=Interfaces.WSGI,
+        workers=1,
+        blocking_threads=threads,
+        log_level=LogLevels.warning,
+        websockets=False,
+    )
+    logging.getLogger("_granian").addFilter(_QuietThreadAdvice())
+    server.on_startup(on_ready)
+    server.serve(target_loader=_load_app)

@@ -1,0 +1,7 @@
+"""The one seam for state: views reach data only through a store (in memory now; Redis later)."""
+
+from __future__ import annotations
+
+from mockserver.store.memory import MemoryStore
+
+__all__ = ["MemoryStore"]
