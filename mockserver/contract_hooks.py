@@ -1,0 +1,52 @@
+"""Schemathesis hooks for what the contracts cannot say in OpenAPI.
+
+DigitalChalk's date filters: a range must not start after it ends, and 02-29 must fall in a leap year.
+Generated values that break only these rules are repaired (ends swapped, 29 made 28), so positive cases
+stay valid. Written apart from mockserver's own parser on purpose: an oracle must not borrow the code
+it judges. Load with `SCHEMATHESIS_HOOKS=mockserver.contract_hooks`.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from typing import Any
+
+import schemathesis
+
+DATE_PARAMETERS = ("createdDate", "beginDate", "lastActiveDate", "endDate")
+_RANGE = re.compile(r"\[([^,\[\]]+),([^,\[\]]+)\]\Z")
+_LEAP_DAY = re.compile(r"([0-9]{4})-02-29")
+
+
+@schemathesis.hook
+def map_query(context: Any, query: dict[str, Any] | None) -> dict[str, Any] | None:
+    if not query:
+        return query
+    for name in DATE_PARAMETERS:
+        value = query.get(name)
+        if isinstance(value, str):
+            query[name] = _ordered(_LEAP_DAY.sub(_real_leap_day, value))
+    return query
+
+
+def _real_leap_day(match: re.Match[str]) -> str:
+    year = int(match.group(1))
+    return match.group(0) if year == 0 or calendar.isleap(year) else f"{match.group(1)}-02-28"
+
+
+def _ordered(value: str) -> str:
+    """`[END,START]` becomes `[START,END]` when START's first second is after END's last one."""
+    found = _RANGE.match(value)
+    if not found:
+        return value
+    start, end = found.groups()
+    if _padded(start, "0001-01-01T00:00:00") > _padded(end, "9999-12-31T23:59:59"):
+        return f"[{end},{start}]"
+    return value
+
+
+def _padded(date: str, template: str) -> str:
+    """An imprecise date completed from `template` (its first or last second), for comparing as text."""
+    date = date.removesuffix("Z")
+    return date + template[len(date) :]
