@@ -1,0 +1,1 @@
+"""mockserver test suite."""

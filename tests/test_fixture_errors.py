@@ -1,0 +1,123 @@
+"""Broken fixtures stop start-up with `<file>: <path.to.field>: <message>` and exit code 2."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from mockserver.fixtures import FixtureError, load_fixtures
+
+from .conftest import default_fixture, free_port
+
+GOOD = {
+    "id": "r1",
+    "userId": "u1",
+    "offeringId": "o1",
+    "status": "active",
+    "createdDate": "2012-03-01T06:03:10Z",
+}
+
+
+def with_registration(**changes: Any) -> dict[str, Any]:
+    registration = {**GOOD, **changes}
+    return {"registrations": [GOOD | {"id": "r0"}, {k: v for k, v in registration.items() if v is not ...}]}
+
+
+@pytest.mark.parametrize(
+    ("content", "problems"),
+    [
+        (
+            with_registration(status="done"),
+            ["registrations.1.status: must be one of active, passed, failed, ejected"],
+        ),
+        (with_registration(id=...), ["registrations.1.id: Missing data for required field."]),
+        (with_registration(id=""), ["registrations.1.id: Shorter than minimum length 1."]),
+        (with_registration(id="r0"), ["registrations.1.id: Duplicate id, already used by registrations.0."]),
+        (
+            with_registration(grade=101),
+            ["registrations.1.grade: Must be greater than or equal to 0 and less than or equal to 100."],
+        ),
+        (with_registration(grade="97"), ["registrations.1.grade: Not a number."]),
+        (with_registration(grade=True), ["registrations.1.grade: Not a number."]),
+        (
+            with_registration(createdDate="22012-01-04T06:07:14Z"),
+            ["registrations.1.createdDate: Not a UTC timestamp like 2012-03-01T06:03:10Z."],
+        ),
+        (
+            with_registration(endDate="2012-03-01"),
+            ["registrations.1.endDate: Not a UTC timestamp like 2012-03-01T06:03:10Z."],
+        ),
+        (with_registration(user_id="u1"), ["registrations.1.user_id: Unknown field."]),
+        (with_registration(userId=123), ["registrations.1.userId: Not a valid string."]),
+        ({"registrations": {"id": "x"}}, ["registrations: Not a valid list."]),
+        (
+            {"tokens": [{"token": "t", "state": "paused"}]},
+            ["tokens.0.state: Must be one of: active, suspended, revoked, expired."],
+        ),
+        ({"registration": []}, ["registration: Unknown field."]),
+        ("- just\n- a list\n", ["(top level): Invalid input type."]),
+        ("registrations: [\n  {id: r1\n", ["line 3, column 1: expected ',' or '}', but got '<stream end>'"]),
+    ],
+)
+def test_each_problem_names_file_path_and_message(
+    write_fixtures: Any, content: dict[str, Any] | str, problems: list[str]
+) -> None:
+    folder = write_fixtures(digitalchalk=content)
+    with pytest.raises(FixtureError) as raised:
+        load_fixtures(folder)
+    assert raised.value.problems == [f"{folder / 'digitalchalk.yaml'}: {problem}" for problem in problems]
+
+
+def test_every_problem_is_reported_at_once(write_fixtures: Any) -> None:
+    content = {"registrations": [GOOD | {"status": "x"}, GOOD | {"id": "r2", "createdDate": "soon"}]}
+    with pytest.raises(FixtureError) as raised:
+        load_fixtures(write_fixtures(digitalchalk=content))
+    assert len(raised.value.problems) == 2
+
+
+def test_json_fixtures_are_accepted(write_fixtures: Any) -> None:
+    folder = write_fixtures(**{"digitalchalk.json": json.dumps(default_fixture("digitalchalk"))})
+    fixtures = load_fixtures(folder)
+    assert len(fixtures.data["digitalchalk"]["registrations"]) == 5
+    assert fixtures.sources["digitalchalk"] == folder / "digitalchalk.json"
+
+
+def test_broken_json_names_line_and_column(write_fixtures: Any) -> None:
+    folder = write_fixtures(**{"digitalchalk.json": '{"registrations": [}'})
+    with pytest.raises(FixtureError) as raised:
+        load_fixtures(folder)
+    assert raised.value.problems == [f"{folder / 'digitalchalk.json'}: line 1, column 20: Expecting value"]
+
+
+def test_two_files_for_one_vendor_is_an_error(write_fixtures: Any) -> None:
+    folder = write_fixtures(**{"digitalchalk.yaml": "{}", "digitalchalk.json": "{}"})
+    with pytest.raises(FixtureError, match="more than one digitalchalk fixture file"):
+        load_fixtures(folder)
+
+
+def test_a_vendor_without_a_file_starts_empty(tmp_path: Path) -> None:
+    fixtures = load_fixtures(tmp_path)
+    assert fixtures.data["digitalchalk"] == {"tokens": [], "registrations": []}
+    assert fixtures.sources["digitalchalk"] is None
+
+
+def test_run_refuses_to_start_with_exit_code_2_and_no_traceback(write_fixtures: Any) -> None:
+    folder = write_fixtures(digitalchalk=with_registration(status="done", createdDate="yesterday"))
+    result = subprocess.run(
+        [sys.executable, "-m", "mockserver", "run", "--fixtures", str(folder), "--port", str(free_port())],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert result.returncode == 2
+    file = folder / "digitalchalk.yaml"
+    assert result.stderr.splitlines() == [
+        f"{file}: registrations.1.status: must be one of active, passed, failed, ejected",
+        f"{file}: registrations.1.createdDate: Not a UTC timestamp like 2012-03-01T06:03:10Z.",
+    ]
+    assert result.stdout == ""

@@ -1,0 +1,91 @@
+"""The real `mockserver run` process: production WSGI server, banner, HTTP, env config, SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import httpx
+
+from .conftest import AUTH, DC_LIST
+from .test_vendor_example import contract_example
+
+
+def test_serves_the_vendor_example_over_http_and_stops_on_sigterm(live_server: Any) -> None:
+    server = live_server()
+
+    response = httpx.get(f"{server.url}{DC_LIST}", headers={"Accept": "application/json", **AUTH})
+    assert response.status_code == 200
+    assert response.json() == contract_example()
+    assert response.headers["server"] == "granian"  # not Flask's development server
+
+    ejected = httpx.get(f"{server.url}{DC_LIST}?createdDate=2012-01", headers={"Authorization": "Bearer t"})
+    assert [item["status"] for item in ejected.json()["results"]] == ["ejected"]
+    refused = httpx.get(f"{server.url}{DC_LIST}?status=done", headers={"Authorization": "Bearer t"})
+    assert refused.status_code == 400
+    assert "status" in refused.json()["fieldErrors"]
+
+    stopping = time.monotonic()
+    assert server.stop() == 0
+    assert time.monotonic() - stopping < 5
+    assert server.stdout.splitlines()[:3] == [
+        f"mockserver 0.1.0 serving on {server.url}",
+        f"  DigitalChalk  {server.url}{DC_LIST}  (5 from {_default_fixture_path()})",
+        f"  Admin         {server.url}/__admin/health",
+    ]
+    assert f"GET {DC_LIST}?createdDate=2012-01 200 " in server.stdout
+    assert "Traceback" not in server.stderr
+
+
+def test_configured_by_environment_with_json_logs(live_server: Any) -> None:
+    server = live_server(env={"MOCKSERVER_STRICT": "1", "MOCKSERVER_LOG_FORMAT": "json"})
+
+    response = httpx.get(f"{server.url}{DC_LIST}?user_id=1", headers=AUTH)
+    assert response.status_code == 400
+    assert response.json() == {
+        "fieldErrors": {
+            "user_id": "strict mode: unknown parameter, which DigitalChalk ignores (did you mean userId?)"
+        }
+    }
+
+    server.stop()
+    entries = [json.loads(line) for line in server.stdout.splitlines() if line.startswith("{")]
+    entry = next(entry for entry in entries if entry["path"] == DC_LIST)
+    assert entry["method"] == "GET"
+    assert entry["query"] == "user_id=1"
+    assert entry["status"] == 400
+    assert entry["duration_ms"] > 0
+    assert entry["warnings"] == [
+        {
+            "parameter": "user_id",
+            "message": "unknown parameter, which DigitalChalk ignores (did you mean userId?)",
+        }
+    ]
+
+
+def test_flags_choose_fixtures_and_strictness(live_server: Any, write_fixtures: Any) -> None:
+    folder = write_fixtures(digitalchalk={"registrations": []})
+    server = live_server("--fixtures", str(folder), "--strict", "--threads", "2")
+    assert httpx.get(f"{server.url}{DC_LIST}", headers=AUTH).json() == {"results": []}
+    assert httpx.get(f"{server.url}{DC_LIST}?x=1", headers=AUTH).status_code == 400
+    server.stop()
+    assert "(strict)" in server.stdout.splitlines()[0]
+
+
+def test_concurrent_clients_are_all_served(live_server: Any) -> None:
+    server = live_server()
+    with httpx.Client(base_url=server.url, headers=AUTH) as client:
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(8) as pool:
+            statuses = list(
+                pool.map(lambda _: client.get(f"{DC_LIST}?status=passed").status_code, range(200))
+            )
+    assert statuses == [200] * 200
+
+
+def _default_fixture_path() -> Any:
+    from mockserver.resources import data_dir
+
+    return data_dir("fixtures") / "digitalchalk.yaml"
