@@ -85,6 +85,13 @@ def write_fixtures(tmp_path: Path) -> Callable[..., Path]:
     return write
 
 
+def listed_ids(client: FlaskClient, query: str) -> list[str]:
+    """The ids DigitalChalk's list returns for `query`, which must succeed."""
+    response = client.get(f"{DC_LIST}?{query}", headers=AUTH)
+    assert response.status_code == 200, response.get_json()
+    return [item["id"] for item in response.get_json()["results"]]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from mockserver.digitalchalk.filters import DATE_FILTER_PATTERN, InvalidDateFilter, parse_date_filter
 from mockserver.resources import data_dir
 
-from .conftest import AUTH, DC_LIST
+from .conftest import AUTH, DC_LIST, listed_ids
 
 # The vendor example's registrations by title number: 1 active, 2 passed, 3 failed, 4 passed (graded by
 # hand: no beginDate or lastActiveDate), 5 ejected (created in January, every other one on 2012-03-01).
@@ -25,12 +25,6 @@ R1, R2, R3, R4, R5 = (
     "ad2r922ab3bc7dc884677992923deec1",
     "21439a7db2891cde5d2eb27751ca7c7a",
 )
-
-
-def ids(client: FlaskClient, query: str) -> list[str]:
-    response = client.get(f"{DC_LIST}?{query}", headers=AUTH)
-    assert response.status_code == 200, response.get_json()
-    return [item["id"] for item in response.get_json()["results"]]
 
 
 @pytest.mark.parametrize(
@@ -73,7 +67,7 @@ def ids(client: FlaskClient, query: str) -> list[str]:
     ],
 )
 def test_date_filters_select(client: FlaskClient, query: str, expected: list[str]) -> None:
-    assert ids(client, query) == expected
+    assert listed_ids(client, query) == expected
 
 
 @pytest.mark.parametrize("parameter", ["createdDate", "beginDate", "lastActiveDate", "endDate"])
@@ -109,8 +103,8 @@ def test_invalid_date_filters_get_400_naming_the_parameter(
 
 
 def test_leap_day_of_a_leap_year_is_a_date(client: FlaskClient) -> None:
-    assert ids(client, "createdDate=2012-02-29") == []
-    assert ids(client, "createdDate=[2000-02-29,2012-02-29]") == [R5]
+    assert listed_ids(client, "createdDate=2012-02-29") == []
+    assert listed_ids(client, "createdDate=[2000-02-29,2012-02-29]") == [R5]
 
 
 @pytest.mark.parametrize(

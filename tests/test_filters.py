@@ -5,16 +5,10 @@ from __future__ import annotations
 import pytest
 from flask.testing import FlaskClient
 
-from .conftest import AUTH, DC_LIST
+from .conftest import AUTH, DC_LIST, listed_ids
 
 OFFERING = "89cd2eada89133acedfad6d766a2d931"
 TWO_REGISTRATIONS_USER = "8792decaa79914345364861afed8a21d"
-
-
-def ids(client: FlaskClient, query: str) -> list[str]:
-    response = client.get(f"{DC_LIST}?{query}", headers=AUTH)
-    assert response.status_code == 200, response.get_json()
-    return [item["id"] for item in response.get_json()["results"]]
 
 
 @pytest.mark.parametrize(
@@ -50,7 +44,7 @@ def ids(client: FlaskClient, query: str) -> list[str]:
     ],
 )
 def test_filters_are_anded(client: FlaskClient, query: str, expected: list[str]) -> None:
-    assert ids(client, query) == expected
+    assert listed_ids(client, query) == expected
 
 
 @pytest.mark.parametrize(
