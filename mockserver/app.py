@@ -12,9 +12,11 @@ from werkzeug.exceptions import HTTPException
 
 from mockserver import requestlog
 from mockserver.admin import views as admin
+from mockserver.clock import Clock, parse_instant
 from mockserver.config import DEFAULTS
 from mockserver.digitalchalk import views as digitalchalk
 from mockserver.fixtures import load_fixtures
+from mockserver.fullfabric import views as fullfabric
 from mockserver.resources import data_dir
 from mockserver.store import MemoryStore
 
@@ -24,6 +26,7 @@ logger = logging.getLogger("mockserver")
 # whose path they fall under; anything else gets the admin API's problem+json.
 ERROR_WRITERS: tuple[tuple[str, Callable[[int, str], Response]], ...] = (
     ("/dc/", digitalchalk.error_response),
+    ("/apis/", fullfabric.error_response),
 )
 
 
@@ -37,8 +40,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the vendors' field order
 
     fixtures_dir = Path(app.config["FIXTURES"]) if app.config["FIXTURES"] else data_dir("fixtures")
-    app.extensions["mockserver"] = MemoryStore(load_fixtures(fixtures_dir))
+    clock = Clock(parse_instant(app.config["CLOCK"]) if app.config["CLOCK"] else None)
+    app.extensions["mockserver"] = MemoryStore(
+        load_fixtures(fixtures_dir), seed=app.config["SEED"], clock=clock
+    )
 
+    app.register_blueprint(fullfabric.bp)
     app.register_blueprint(digitalchalk.bp)
     app.register_blueprint(admin.bp)
     app.register_error_handler(HTTPException, _http_error)

@@ -8,8 +8,19 @@ from pathlib import Path
 import click
 
 from mockserver import __version__, requestlog
+from mockserver.clock import parse_instant
 from mockserver.config import SERVER_DEFAULTS
 from mockserver.fixtures import FixtureError
+
+
+def _instant(context: click.Context, parameter: click.Parameter, value: str | None) -> str | None:
+    """Refuse a `--clock` that is not an ISO 8601 instant before anything starts."""
+    if value is not None:
+        try:
+            parse_instant(value)
+        except ValueError:
+            raise click.BadParameter(f"not an ISO 8601 instant: {value!r}") from None
+    return value
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -33,8 +44,12 @@ def main() -> None:
     envvar="MOCKSERVER_FIXTURES",
     help="Folder of fixture files (default: the vendors' examples).",
 )
+@click.option("--seed", type=int, envvar="MOCKSERVER_SEED", help="Seed for made-up ids (default: random).")
 @click.option(
-    "--seed", type=int, default=0, envvar="MOCKSERVER_SEED", show_default=True, help="Seed for made-up data."
+    "--clock",
+    envvar="MOCKSERVER_CLOCK",
+    callback=_instant,
+    help="Freeze the clock at this ISO 8601 instant, e.g. 2024-03-05T09:28:10Z (default: real time).",
 )
 @click.option(
     "--strict/--no-strict",
@@ -58,14 +73,27 @@ def main() -> None:
     show_default=True,
 )
 def run(
-    host: str, port: int, fixtures: Path | None, seed: int, strict: bool, threads: int, log_format: str
+    host: str,
+    port: int,
+    fixtures: Path | None,
+    seed: int | None,
+    clock: str | None,
+    strict: bool,
+    threads: int,
+    log_format: str,
 ) -> None:
     """Serve the mock until SIGINT or SIGTERM."""
     from mockserver.app import create_app
     from mockserver.server import serve
 
+    settings = {
+        "FIXTURES": str(fixtures) if fixtures else None,
+        "SEED": seed,
+        "CLOCK": clock,
+        "STRICT": strict,
+    }
     try:
-        app = create_app({"FIXTURES": str(fixtures) if fixtures else None, "SEED": seed, "STRICT": strict})
+        app = create_app(settings)
     except FixtureError as error:
         for problem in error.problems:
             click.echo(problem, err=True)
@@ -75,10 +103,16 @@ def run(
     def banner() -> None:
         base = f"http://{host}:{port}"
         store = app.extensions["mockserver"]
-        source = store.fixtures.sources["digitalchalk"] or "no fixture file"
+        sources = {vendor: source or "no fixture file" for vendor, source in store.fixtures.sources.items()}
+        profiles = len(store.fullfabric.transcripts.catalog.profiles)
         click.echo(f"mockserver {__version__} serving on {base}{' (strict)' if strict else ''}")
         click.echo(
-            f"  DigitalChalk  {base}/dc/api/v5/registrations  ({len(store.digitalchalk)} from {source})"
+            f"  FullFabric    {base}/apis/registrations/profiles/{{profile_id}}/registrations"
+            f"  ({profiles} profiles from {sources['fullfabric']})"
+        )
+        click.echo(
+            f"  DigitalChalk  {base}/dc/api/v5/registrations"
+            f"  ({len(store.digitalchalk)} registrations from {sources['digitalchalk']})"
         )
         click.echo(f"  Admin         {base}/__admin/health")
         sys.stdout.flush()

@@ -7,8 +7,12 @@ from typing import Any
 DEFAULTS: dict[str, Any] = {
     # Folder of fixture files; None serves the packaged defaults (the vendors' examples).
     "FIXTURES": None,
-    # Seed for everything the mock makes up (ids, probabilities), so runs are reproducible.
-    "SEED": 0,
+    # Seed for everything the mock makes up (ids, probabilities); None: different every run.
+    "SEED": None,
+    # ISO 8601 instant to freeze the clock at (with SEED, ids and times are reproducible); None: real time.
+    "CLOCK": None,
+    # Larger request bodies get 413.
+    "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
     # Answer what the real vendor would silently ignore (unknown parameters, ...) with a 400.
     "STRICT": False,
 }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,8 +11,13 @@ import yaml
 from marshmallow import Schema, ValidationError
 
 from mockserver.digitalchalk.schemas import DigitalChalkFixtureSchema
+from mockserver.fullfabric.schemas import FullFabricFixtureSchema
+from mockserver.schemas import flatten_errors
 
-VENDOR_SCHEMAS: dict[str, type[Schema]] = {"digitalchalk": DigitalChalkFixtureSchema}
+VENDOR_SCHEMAS: dict[str, type[Schema]] = {
+    "fullfabric": FullFabricFixtureSchema,
+    "digitalchalk": DigitalChalkFixtureSchema,
+}
 EXTENSIONS = (".yaml", ".yml", ".json")
 
 
@@ -70,7 +74,9 @@ def load_fixtures(directory: Path) -> Fixtures:
         except _Unreadable as error:
             problems.append(f"{source}: {error}")
         except ValidationError as error:
-            problems.extend(f"{source}: {path}: {message}" for path, message in _flatten(error.messages))
+            problems.extend(
+                f"{source}: {path}: {message}" for path, message in flatten_errors(error.messages)
+            )
     if problems:
         raise FixtureError(problems)
     return Fixtures(data=data, sources=sources)
@@ -97,18 +103,3 @@ def _read(path: Path) -> Any:
         where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
         raise _Unreadable(f"{where}{getattr(error, 'problem', None) or error}") from None
     return {} if document is None else document
-
-
-def _flatten(messages: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
-    """Marshmallow's nested error messages as (`dotted.path`, message) pairs."""
-    if isinstance(messages, dict):
-        for key, value in messages.items():
-            yield from _flatten(value, path if key == "_schema" else (*path, str(key)))
-    elif isinstance(messages, list) and all(isinstance(message, str) for message in messages):
-        for message in messages:
-            yield ".".join(path) or "(top level)", message
-    elif isinstance(messages, list):
-        for item in messages:
-            yield from _flatten(item, path)
-    else:
-        yield ".".join(path) or "(top level)", str(messages)

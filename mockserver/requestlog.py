@@ -58,7 +58,8 @@ class TextFormatter(logging.Formatter):
         line = f"{entry['method']} {target} {entry['status']} {entry['duration_ms']:.1f}ms"
         for warning in entry["warnings"]:
             line += f" warning[{warning['parameter']}]: {warning['message']}"
-        return line
+        # One request, one line, whatever a client put in a parameter's name.
+        return line.replace("\r", "\\r").replace("\n", "\\n")
 
 
 class JsonFormatter(logging.Formatter):

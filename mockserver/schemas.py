@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields
@@ -36,3 +37,18 @@ class TokenSchema(Schema):
 
     token = fields.String(required=True, validate=Length(min=1))
     state = fields.String(load_default="active", validate=OneOf(TOKEN_STATES))
+
+
+def flatten_errors(messages: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[str, str]]:
+    """Marshmallow's nested error messages as (`dotted.path`, message) pairs."""
+    if isinstance(messages, dict):
+        for key, value in messages.items():
+            yield from flatten_errors(value, path if key == "_schema" else (*path, str(key)))
+    elif isinstance(messages, list) and all(isinstance(message, str) for message in messages):
+        for message in messages:
+            yield ".".join(path) or "(top level)", message
+    elif isinstance(messages, list):
+        for item in messages:
+            yield from flatten_errors(item, path)
+    else:
+        yield ".".join(path) or "(top level)", str(messages)

@@ -29,6 +29,9 @@ def health() -> Response:
         {
             "status": "ok",
             "version": __version__,
-            "registrations": {"digitalchalk": len(store.digitalchalk)},
+            "registrations": {
+                "fullfabric": len(store.fullfabric.transcripts.registrations()),
+                "digitalchalk": len(store.digitalchalk),
+            },
         }
     )

@@ -1,0 +1,254 @@
+"""Marshmallow schemas of FullFabric: the fixture file and the create-registrations request."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validates_schema
+from marshmallow.validate import Length, OneOf, Regexp
+
+from mockserver.fullfabric.transcripts import KEEP, REGISTRATION_STATES, GradeInput, RegistrationItem
+from mockserver.schemas import TokenSchema
+
+OBJECT_ID = Regexp(r"[0-9a-f]{24}\Z", error="Not an ObjectId (24 lowercase hex digits).")
+
+
+def object_id(**kwargs: Any) -> fields.String:
+    return fields.String(validate=OBJECT_ID, **kwargs)
+
+
+class StrictBoolean(fields.Field):
+    """`true` or `false` only: marshmallow's Boolean would also take "yes", 1 or "on"."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if not isinstance(value, bool):
+            raise ValidationError("Not a boolean.")
+        return value
+
+
+class UnixSeconds(fields.Field):
+    """A unix timestamp in whole seconds."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**32:
+            raise ValidationError("Not a unix timestamp (whole seconds).")
+        return value
+
+
+# --- the fixture file: fixtures/fullfabric.yaml -------------------------------------------------------
+
+
+class ProfileSchema(Schema):
+    id = object_id(required=True)
+    first_name = fields.String()
+    last_name = fields.String()
+    email = fields.String()
+
+
+class CourseSchema(Schema):
+    id = object_id(required=True)
+    name = fields.String()
+    units = fields.List(object_id(), load_default=list)
+
+
+class ClassSchema(Schema):
+    id = object_id(required=True)
+    course_id = object_id(required=True)
+    name = fields.String()
+
+
+class GradeDefinitionSchema(Schema):
+    id = object_id(required=True)
+    name = fields.String(required=True, validate=Length(min=1))
+    label = fields.String(required=True)
+
+
+class UnitSchema(Schema):
+    id = object_id(required=True)
+    name = fields.String()
+    grades = fields.List(fields.Nested(GradeDefinitionSchema), load_default=list)
+
+
+class GradeStateSchema(Schema):
+    name = fields.String(required=True, validate=Length(min=1))
+    awarded = StrictBoolean(required=True)
+
+
+class StoredGradeSchema(Schema):
+    name = fields.String(required=True)
+    value = fields.String(allow_none=True, load_default=None)
+    published = StrictBoolean(load_default=False)
+    comment = fields.String(allow_none=True, load_default=None)
+    resit_value = fields.String(allow_none=True, load_default=None)
+    resit_justification = fields.String(allow_none=True, load_default=None)
+
+
+class StoredRegistrationSchema(Schema):
+    id = object_id(required=True)
+    context_id = object_id(required=True)
+    registration_state = fields.String(load_default="registered", validate=OneOf(REGISTRATION_STATES))
+    grade_state_name = fields.String(allow_none=True, load_default=None)
+    grade_notes = fields.String(load_default="")
+    grade_feedback = fields.String(load_default="")
+    grades = fields.List(fields.Nested(StoredGradeSchema), load_default=list)
+    created_at = UnixSeconds(required=True)
+    updated_at = UnixSeconds(required=True)
+
+
+class TranscriptEntrySchema(Schema):
+    profile_id = object_id(required=True)
+    unit_id = object_id(required=True)
+    course_id = object_id(required=True)
+    registration = fields.Nested(StoredRegistrationSchema, allow_none=True, load_default=None)
+
+
+class FullFabricFixtureSchema(Schema):
+    """`fixtures/fullfabric.yaml`: tokens, the catalog, and each profile's transcript."""
+
+    tokens = fields.List(fields.Nested(TokenSchema), load_default=list)
+    profiles = fields.List(fields.Nested(ProfileSchema), load_default=list)
+    courses = fields.List(fields.Nested(CourseSchema), load_default=list)
+    classes = fields.List(fields.Nested(ClassSchema), load_default=list)
+    units = fields.List(fields.Nested(UnitSchema), load_default=list)
+    grade_states = fields.List(fields.Nested(GradeStateSchema), load_default=list)
+    transcripts = fields.List(fields.Nested(TranscriptEntrySchema), load_default=list)
+
+    @validates_schema
+    def references(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """Every id refers to something that exists, and every id is used once."""
+        errors: dict[str, Any] = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
+
+        def problem(collection: str, index: int, name: str, message: str) -> None:
+            errors[collection][index][name].append(message)
+
+        def unique(collection: str, key: str, taken: dict[str, str] | None = None) -> dict[str, str]:
+            seen: dict[str, str] = {} if taken is None else taken
+            for index, record in enumerate(data.get(collection, [])):
+                if record[key] in seen:
+                    problem(collection, index, key, f"Duplicate {key}, already used by {seen[record[key]]}.")
+                seen.setdefault(record[key], f"{collection}.{index}")
+            return seen
+
+        for collection in ("profiles", "units"):
+            unique(collection, "id")
+        unique("classes", "id", unique("courses", "id"))  # a context id names a class or a course, never both
+        unique("grade_states", "name")
+        units = {unit["id"]: unit for unit in data.get("units", [])}
+        courses = {course["id"]: course for course in data.get("courses", [])}
+        class_courses = {cls["id"]: cls["course_id"] for cls in data.get("classes", [])}
+        profiles = {profile["id"] for profile in data.get("profiles", [])}
+        grade_states = {state["name"] for state in data.get("grade_states", [])}
+
+        for index, unit in enumerate(data.get("units", [])):
+            names = [grade["name"] for grade in unit["grades"]]
+            if len(set(names)) != len(names):
+                problem("units", index, "grades", "Grade names must be unique within a unit.")
+        for index, course in enumerate(data.get("courses", [])):
+            for unit_id in course["units"]:
+                if unit_id not in units:
+                    problem("courses", index, "units", f"Unknown unit {unit_id}.")
+        for index, cls in enumerate(data.get("classes", [])):
+            if cls["course_id"] not in courses:
+                problem("classes", index, "course_id", f"Unknown course {cls['course_id']}.")
+
+        entries: dict[tuple[str, str, str], int] = {}
+        registration_ids: dict[str, int] = {}
+        for index, entry in enumerate(data.get("transcripts", [])):
+            key = (entry["profile_id"], entry["unit_id"], entry["course_id"])
+            if key in entries:
+                problem(
+                    "transcripts",
+                    index,
+                    "unit_id",
+                    f"Already on this transcript as transcripts.{entries[key]}.",
+                )
+            entries.setdefault(key, index)
+            if entry["profile_id"] not in profiles:
+                problem("transcripts", index, "profile_id", f"Unknown profile {entry['profile_id']}.")
+            unit = units.get(entry["unit_id"])
+            if unit is None:
+                problem("transcripts", index, "unit_id", f"Unknown unit {entry['unit_id']}.")
+            course = courses.get(entry["course_id"])
+            if course is None:
+                problem("transcripts", index, "course_id", f"Unknown course {entry['course_id']}.")
+            elif unit is not None and unit["id"] not in course["units"]:
+                problem("transcripts", index, "unit_id", f"Unit not offered in course {course['id']}.")
+            registration = entry["registration"]
+            if registration is None:
+                continue
+            where = "registration.{}"
+            if registration["id"] in registration_ids:
+                problem("transcripts", index, where.format("id"), "Duplicate registration id.")
+            registration_ids.setdefault(registration["id"], index)
+            context = registration["context_id"]
+            if context != entry["course_id"] and class_courses.get(context) != entry["course_id"]:
+                problem(
+                    "transcripts", index, where.format("context_id"), "Not the course nor one of its classes."
+                )
+            state = registration["grade_state_name"]
+            if state is not None and state not in grade_states:
+                problem(
+                    "transcripts", index, where.format("grade_state_name"), f"Unknown grade state {state}."
+                )
+            known = {grade["name"] for grade in unit["grades"]} if unit else set()
+            for position, grade in enumerate(registration["grades"]):
+                if unit is not None and grade["name"] not in known:
+                    problem(
+                        "transcripts",
+                        index,
+                        where.format(f"grades.{position}.name"),
+                        "Not in the unit's grades.",
+                    )
+            if registration["updated_at"] < registration["created_at"]:
+                problem("transcripts", index, where.format("updated_at"), "Earlier than created_at.")
+        if errors:
+            raise ValidationError(_plain(errors))
+
+
+def _plain(errors: Any) -> Any:
+    return {key: _plain(value) for key, value in errors.items()} if isinstance(errors, dict) else errors
+
+
+# --- the request: POST /apis/registrations/profiles/{profile_id}/registrations -------------------------
+
+
+class GradeInputSchema(Schema):
+    class Meta:
+        unknown = EXCLUDE  # unknown fields are warnings, found by the view
+
+    name = fields.String(required=True, validate=Length(min=1))
+    value = fields.String(allow_none=True, load_default=None)
+    published = StrictBoolean(load_default=False)
+
+
+class RegistrationItemSchema(Schema):
+    """One item of `registrations`; a malformed item fails alone, with a 422."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    unit_id = fields.String(required=True, validate=Length(min=1))
+    context_id = fields.String(required=True, validate=Length(min=1))
+    grade_state_name = fields.String(allow_none=True)
+    grades = fields.List(fields.Nested(GradeInputSchema), load_default=list)
+
+    @validates_schema
+    def grades_once(self, data: dict[str, Any], **kwargs: Any) -> None:
+        names = [grade["name"] for grade in data.get("grades", [])]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise ValidationError(f"Grade given more than once: {', '.join(repeated)}.", "grades")
+
+    @post_load
+    def to_item(self, data: dict[str, Any], **kwargs: Any) -> RegistrationItem:
+        return RegistrationItem(
+            unit_id=data["unit_id"],
+            context_id=data["context_id"],
+            grade_state_name=data.get("grade_state_name", KEEP),
+            grades=tuple(GradeInput(**grade) for grade in data["grades"]),
+        )
+
+
+ITEM_FIELDS = frozenset(RegistrationItemSchema().fields)
+GRADE_FIELDS = frozenset(GradeInputSchema().fields)

@@ -1,0 +1,326 @@
+"""FullFabric's registration rules: profiles, courses, classes, units and each profile's transcript."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from mockserver.clock import Clock
+from mockserver.errors import MockserverError
+from mockserver.ids import ObjectIds
+
+REGISTRATION_STATES = ("conditional", "registered", "rejected")
+
+
+class _Keep:
+    """A field the request left out: an update keeps what was there."""
+
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP: Final = _Keep()
+
+
+# Domain errors; the blueprint gives each its status and the vendor's error body.
+class FullFabricError(MockserverError):
+    """Base class of FullFabric's domain errors."""
+
+
+class ProfileNotFound(FullFabricError):
+    """The path's profile does not exist: the whole request fails."""
+
+
+class ItemError(FullFabricError):
+    """One registration item failed; the others still apply."""
+
+
+class InvalidItem(ItemError):
+    """The item is malformed: a field missing, of the wrong type, or repeated."""
+
+
+class UnitNotFound(ItemError):
+    pass
+
+
+class ContextNotFound(ItemError):
+    pass
+
+
+class UnitNotOffered(ItemError):
+    """The unit is not offered in the course of the item's context."""
+
+
+class UnknownGrade(ItemError):
+    """The item grades something that is not in the unit's grade schema."""
+
+
+class UnknownGradeState(ItemError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class GradeDefinition:
+    """One entry of a unit's grade schema."""
+
+    id: str
+    name: str
+    label: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unit:
+    id: str
+    name: str | None
+    grades: tuple[GradeDefinition, ...]
+
+    def grade_names(self) -> set[str]:
+        return {grade.name for grade in self.grades}
+
+
+@dataclass(frozen=True, slots=True)
+class GradeState:
+    name: str
+    awarded: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    """What a registration refers to; fixed by the fixtures."""
+
+    profiles: Mapping[str, Mapping[str, Any]]
+    course_units: Mapping[str, frozenset[str]]  # course id → the units it offers
+    class_courses: Mapping[str, str]  # class id → its course id
+    units: Mapping[str, Unit]
+    grade_states: Mapping[str, GradeState]
+
+    def course_of(self, context_id: str) -> str:
+        """The course a context belongs to: a class's course, or the course itself."""
+        if context_id in self.course_units:
+            return context_id
+        try:
+            return self.class_courses[context_id]
+        except KeyError:
+            raise ContextNotFound(f"context {context_id} not found") from None
+
+
+@dataclass(slots=True)
+class Grade:
+    """A grade's values in one registration; `supplied` once a request (or fixture) has given it."""
+
+    value: str | None = None
+    published: bool = False
+    comment: str | None = None
+    resit_value: str | None = None
+    resit_justification: str | None = None
+    supplied: bool = False
+
+
+@dataclass(slots=True)
+class Registration:
+    id: str
+    profile_id: str
+    unit_id: str
+    course_id: str
+    context_id: str
+    created_at: int
+    updated_at: int
+    grades: dict[str, Grade]
+    registration_state: str = "registered"
+    grade_state_name: str | None = None
+    grade_notes: str = ""
+    grade_feedback: str = ""
+
+
+@dataclass(slots=True)
+class TranscriptEntry:
+    """A unit on a profile's transcript, in one course; registered or not."""
+
+    profile_id: str
+    unit_id: str
+    course_id: str
+    registration: Registration | None = None
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.profile_id, self.unit_id, self.course_id)
+
+
+@dataclass(frozen=True, slots=True)
+class GradeInput:
+    name: str
+    value: str | None = None
+    published: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class RegistrationItem:
+    """One item of a create-registrations request, well-formed but not yet checked against state."""
+
+    unit_id: str
+    context_id: str
+    grade_state_name: str | None | _Keep = KEEP
+    grades: tuple[GradeInput, ...] = field(default_factory=tuple)
+
+
+class Transcripts:
+    """Every profile's transcript, and the rules that register units on it."""
+
+    def __init__(
+        self, catalog: Catalog, entries: Iterable[TranscriptEntry], ids: ObjectIds, clock: Clock
+    ) -> None:
+        self.catalog = catalog
+        self.ids = ids
+        self.clock = clock
+        self._entries: dict[tuple[str, str, str], TranscriptEntry] = {entry.key: entry for entry in entries}
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def registrations(self) -> list[Registration]:
+        """Every registration, in transcript order."""
+        return [entry.registration for entry in self._entries.values() if entry.registration is not None]
+
+    def check_profile(self, profile_id: str) -> None:
+        if profile_id not in self.catalog.profiles:
+            raise ProfileNotFound(f"profile {profile_id} not found")
+
+    def register(self, profile_id: str, item: RegistrationItem) -> Registration:
+        """Put the item's unit on the transcript and register it, or update its registration in place.
+
+        Every check comes before any change, so an item that fails leaves no trace.
+        """
+        unit = self.catalog.units.get(item.unit_id)
+        if unit is None:
+            raise UnitNotFound(f"unit {item.unit_id} not found")
+        course_id = self.catalog.course_of(item.context_id)
+        if unit.id not in self.catalog.course_units[course_id]:
+            raise UnitNotOffered(
+                f"unit {unit.id} is not offered in course {course_id} of context {item.context_id}"
+            )
+        unknown = [grade.name for grade in item.grades if grade.name not in unit.grade_names()]
+        if unknown:
+            known = ", ".join(grade.name for grade in unit.grades) or "none"
+            raise UnknownGrade(f"unit {unit.id} has no grade {', '.join(unknown)} (its grades: {known})")
+        state = item.grade_state_name
+        if isinstance(state, str) and state not in self.catalog.grade_states:
+            known = ", ".join(self.catalog.grade_states) or "none"
+            raise UnknownGradeState(f"grade state {state} not found (grade states: {known})")
+
+        now = self.clock.now()
+        key = (profile_id, unit.id, course_id)
+        entry = self._entries.get(key) or TranscriptEntry(profile_id, unit.id, course_id)
+        self._entries[key] = entry
+        registration = entry.registration
+        if registration is None:
+            registration = Registration(
+                id=self.ids.new(now),
+                profile_id=profile_id,
+                unit_id=unit.id,
+                course_id=course_id,
+                context_id=item.context_id,
+                created_at=now,
+                updated_at=now,
+                grades={grade.name: Grade() for grade in unit.grades},
+            )
+            entry.registration = registration
+        registration.registration_state = "registered"
+        registration.context_id = item.context_id
+        registration.updated_at = now
+        if not isinstance(state, _Keep):
+            registration.grade_state_name = state
+        for supplied in item.grades:
+            grade = registration.grades[supplied.name]
+            grade.value, grade.published, grade.supplied = supplied.value, supplied.published, True
+        return registration
+
+    def to_json(self, registration: Registration) -> dict[str, Any]:
+        """The registration object exactly as the vendor's example shows it."""
+        unit = self.catalog.units[registration.unit_id]
+        state = self.catalog.grade_states.get(registration.grade_state_name or "")
+        supplied = [grade for grade in registration.grades.values() if grade.supplied]
+        return {
+            "id": registration.id,
+            "unit_id": registration.unit_id,
+            "course_id": registration.course_id,
+            "transcript_subject_id": registration.course_id,
+            "profile_id": registration.profile_id,
+            "registration_state": registration.registration_state,
+            "state_name": registration.grade_state_name,
+            "grade_state_name": registration.grade_state_name,
+            "awarded": state.awarded if state else False,
+            "published": state is not None and all(grade.published for grade in supplied),
+            "grade_notes": registration.grade_notes,
+            "grade_feedback": registration.grade_feedback,
+            "grades": [
+                _grade_json(definition, registration.grades[definition.name]) for definition in unit.grades
+            ],
+            "created_at": registration.created_at,
+            "updated_at": registration.updated_at,
+        }
+
+
+def _grade_json(definition: GradeDefinition, grade: Grade) -> dict[str, Any]:
+    return {
+        "id": definition.id,
+        "label": definition.label,
+        "name": definition.name,
+        "value": grade.value,
+        "published": grade.published,
+        "comment": grade.comment,
+        "resit_value": grade.resit_value,
+        "resit_justification": grade.resit_justification,
+    }
+
+
+def build_transcripts(fixture: Mapping[str, Any], ids: ObjectIds, clock: Clock) -> Transcripts:
+    """The domain objects of a validated FullFabric fixture."""
+    catalog = Catalog(
+        profiles={profile["id"]: profile for profile in fixture["profiles"]},
+        course_units={course["id"]: frozenset(course["units"]) for course in fixture["courses"]},
+        class_courses={cls["id"]: cls["course_id"] for cls in fixture["classes"]},
+        units={
+            unit["id"]: Unit(
+                id=unit["id"],
+                name=unit.get("name"),
+                grades=tuple(GradeDefinition(g["id"], g["name"], g["label"]) for g in unit["grades"]),
+            )
+            for unit in fixture["units"]
+        },
+        grade_states={
+            state["name"]: GradeState(state["name"], state["awarded"]) for state in fixture["grade_states"]
+        },
+    )
+    entries = []
+    for entry in fixture["transcripts"]:
+        stored = entry["registration"]
+        registration = None
+        if stored is not None:
+            given = {grade["name"]: grade for grade in stored["grades"]}
+            grades = {
+                definition.name: (
+                    Grade(**{k: v for k, v in given[definition.name].items() if k != "name"}, supplied=True)
+                    if definition.name in given
+                    else Grade()
+                )
+                for definition in catalog.units[entry["unit_id"]].grades
+            }
+            registration = Registration(
+                id=stored["id"],
+                profile_id=entry["profile_id"],
+                unit_id=entry["unit_id"],
+                course_id=entry["course_id"],
+                context_id=stored["context_id"],
+                created_at=stored["created_at"],
+                updated_at=stored["updated_at"],
+                grades=grades,
+                registration_state=stored["registration_state"],
+                grade_state_name=stored["grade_state_name"],
+                grade_notes=stored["grade_notes"],
+                grade_feedback=stored["grade_feedback"],
+            )
+        entries.append(
+            TranscriptEntry(entry["profile_id"], entry["unit_id"], entry["course_id"], registration)
+        )
+    return Transcripts(catalog, entries, ids, clock)

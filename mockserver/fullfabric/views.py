@@ -1,0 +1,217 @@
+"""FullFabric blueprint: registrations under `/apis/registrations`, judged per item, in vendor shapes."""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request
+from marshmallow import ValidationError
+from werkzeug.http import parse_options_header
+
+from mockserver.auth import check_token
+from mockserver.errors import MockserverError, Unauthorized
+from mockserver.requestlog import warn, warnings
+from mockserver.schemas import flatten_errors
+from mockserver.store import MemoryStore
+
+from .schemas import GRADE_FIELDS, ITEM_FIELDS, RegistrationItemSchema
+from .transcripts import (
+    ContextNotFound,
+    InvalidItem,
+    ItemError,
+    ProfileNotFound,
+    RegistrationItem,
+    UnitNotFound,
+    UnitNotOffered,
+    UnknownGrade,
+    UnknownGradeState,
+)
+
+bp = Blueprint("fullfabric", __name__, url_prefix="/apis/registrations")
+_item_schema = RegistrationItemSchema()
+
+VERSIONS = ("2025-05-07", "2021-04-13")  # newest first
+NEWEST = VERSIONS[0]
+
+# An item's failure: its status and the `error` code of its body.
+ITEM_ERRORS: dict[type[ItemError], tuple[int, str]] = {
+    InvalidItem: (422, "invalid_item"),
+    UnitNotFound: (404, "unit_not_found"),
+    ContextNotFound: (404, "context_not_found"),
+    UnitNotOffered: (422, "unit_not_offered"),
+    UnknownGrade: (422, "unknown_grade"),
+    UnknownGradeState: (422, "unknown_grade_state"),
+}
+_REQUEST_ID_UNSAFE = re.compile(r"[^\w\-@]")
+
+
+class RequestError(MockserverError):
+    """The whole request fails: one status and one error body."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+
+
+def error_body(code: str, message: str) -> dict[str, str]:
+    """The error shape, for a whole request and inside a failed item's `json` alike."""
+    return {"error": code, "message": message}
+
+
+# Codes of errors raised outside the views (routing, body size, bugs); fixed here rather than taken
+# from the status phrase, which changes between Python versions.
+HTTP_ERROR_CODES = {
+    400: "bad_request",
+    404: "not_found",
+    405: "method_not_allowed",
+    413: "request_entity_too_large",
+    415: "unsupported_media_type",
+}
+
+
+def error_response(status: int, message: str, code: str | None = None) -> Response:
+    response = jsonify(error_body(code or HTTP_ERROR_CODES.get(status, "internal_error"), message))
+    response.status_code = status
+    return response
+
+
+def _store() -> MemoryStore:
+    return current_app.extensions["mockserver"]
+
+
+@bp.after_app_request
+def request_id(response: Response) -> Response:
+    """Every FullFabric response carries `X-Request-Id`: the client's own, if it sent one (as Rails
+    does, sanitised), else a fresh UUID."""
+    if request.path.startswith("/apis/"):
+        given = _REQUEST_ID_UNSAFE.sub("", request.headers.get("X-Request-Id", ""))[:255]
+        response.headers["X-Request-Id"] = given or str(uuid.uuid4())
+    return response
+
+
+@bp.before_request
+def authenticate() -> None:
+    check_token(request.headers.get("FF-Auth", "").strip(), _store().fullfabric.tokens)
+
+
+@bp.errorhandler(Unauthorized)
+def unauthorized(error: Unauthorized) -> Response:
+    return error_response(401, f"FF-Auth: {error}", "unauthorized")
+
+
+@bp.errorhandler(RequestError)
+def request_error(error: RequestError) -> Response:
+    return error_response(error.status, error.message, error.code)
+
+
+@bp.errorhandler(ProfileNotFound)
+def profile_not_found(error: ProfileNotFound) -> Response:
+    return error_response(404, str(error), "profile_not_found")
+
+
+@bp.post("/profiles/<profile_id>/registrations")
+def create_registrations(profile_id: str) -> Response:
+    """Register the profile on each item's unit; each item succeeds or fails on its own."""
+    _api_version()
+    store = _store().fullfabric
+    store.check_profile(profile_id)
+    raw_items = _registrations()
+    items = [_parse_item(index, raw) for index, raw in enumerate(raw_items)]
+    for name in request.args:
+        warn(name, "unknown parameter, which FullFabric ignores")
+    _refuse_warnings_if_strict()
+
+    outcomes = [_outcome(result) for result in store.register_all(profile_id, items)]
+    response = jsonify(outcomes)
+    response.status_code = 200 if all(200 <= outcome["status"] < 300 for outcome in outcomes) else 207
+    return response
+
+
+def _outcome(result: dict[str, Any] | ItemError) -> dict[str, Any]:
+    if isinstance(result, ItemError):
+        status, code = ITEM_ERRORS[type(result)]
+        return {"status": status, "json": error_body(code, str(result))}
+    return {"status": 200, "json": result}
+
+
+def _api_version() -> str:
+    """The version asked for by `Accept: application/json;version=…` or `X-API-Version`."""
+    asked = [
+        options["version"]
+        for value, _quality in request.accept_mimetypes
+        for options in [parse_options_header(value)[1]]
+        if "version" in options
+    ]
+    if "X-API-Version" in request.headers:
+        asked.append(request.headers["X-API-Version"].strip())
+    if not asked:
+        warn(
+            "version",
+            f"none asked for (Accept: application/json;version=…, or X-API-Version); served {NEWEST}",
+        )
+        return NEWEST
+    for version in asked:
+        if version not in VERSIONS:
+            raise RequestError(
+                400, "unsupported_version", f"API version {version!r} is not one of {', '.join(VERSIONS)}"
+            )
+    if len(set(asked)) > 1:
+        raise RequestError(
+            400, "conflicting_versions", f"more than one API version asked for: {', '.join(asked)}"
+        )
+    return asked[0]
+
+
+def _registrations() -> list[Any]:
+    """The body's `registrations`: a non-empty list, or the whole request fails."""
+    if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
+        raise RequestError(415, "unsupported_media_type", "Content-Type must be application/json")
+    try:
+        body = json.loads(request.get_data(), parse_constant=_not_json)
+    except (ValueError, RecursionError) as error:
+        raise RequestError(400, "invalid_json", f"the body is not valid JSON: {error}") from None
+    if not isinstance(body, dict):
+        raise RequestError(422, "invalid_body", "the body must be a JSON object with a registrations list")
+    for name in body:
+        if name != "registrations":
+            warn(name, "unknown field, which FullFabric ignores")
+    if "registrations" not in body:
+        raise RequestError(422, "invalid_body", "registrations is required")
+    registrations = body["registrations"]
+    if not isinstance(registrations, list):
+        raise RequestError(422, "invalid_body", "registrations must be a list")
+    if not registrations:
+        raise RequestError(422, "invalid_body", "registrations must not be empty")
+    return registrations
+
+
+def _not_json(constant: str) -> None:
+    raise ValueError(f"{constant} is not a JSON value")
+
+
+def _parse_item(index: int, raw: Any) -> RegistrationItem | InvalidItem:
+    """A well-formed item, or the reason it is not; warns of fields FullFabric would ignore."""
+    where = f"registrations[{index}]"
+    if not isinstance(raw, dict):
+        return InvalidItem("the item must be an object with unit_id and context_id")
+    for name in raw.keys() - ITEM_FIELDS:
+        warn(f"{where}.{name}", "unknown field, which FullFabric ignores")
+    grades = raw.get("grades")
+    for position, grade in enumerate(grades if isinstance(grades, list) else []):
+        for name in grade.keys() - GRADE_FIELDS if isinstance(grade, dict) else ():
+            warn(f"{where}.grades[{position}].{name}", "unknown field, which FullFabric ignores")
+    try:
+        return _item_schema.load(raw)
+    except ValidationError as error:
+        return InvalidItem(
+            "; ".join(f"{path}: {message}" for path, message in flatten_errors(error.messages))
+        )
+
+
+def _refuse_warnings_if_strict() -> None:
+    if current_app.config["STRICT"] and warnings():
+        problems = "; ".join(f"{w['parameter']}: {w['message']}" for w in warnings())
+        raise RequestError(400, "strict_mode", f"strict mode: {problems}")
