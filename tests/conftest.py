@@ -8,6 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -28,6 +29,26 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 AUTH = {"Authorization": "Bearer 3f2b8c1e-5d4a-4e6b-9c7d-1a2b3c4d5e6f"}
 DC_LIST = "/dc/api/v5/registrations"
+
+# FullFabric: the vendor example's profile, units, contexts, and a request like its curl example.
+PROFILE = "507f1f77bcf86cd799439011"
+OTHER_PROFILE = "6385bdd4976a7719120108e9"
+UNIT_TWO_GRADES = "6385baad976a7719120008e3"  # grades __coursework, final; registered in the fixtures
+UNIT_ONE_GRADE = "6385baa7976a7719120005dc"  # grade final; on the transcript, unregistered
+CLASS = "6385baad976a7719120008ca"
+COURSE = "6385bcf1976a77191200ba5d"
+FF_AUTH = {"FF-Auth": "sk-acme-4f9a2c", "X-API-Version": "2025-05-07"}
+
+
+def ff_path(profile_id: str = PROFILE) -> str:
+    return f"/apis/registrations/profiles/{profile_id}/registrations"
+
+
+def ff_post(
+    client: FlaskClient, *items: Any, profile_id: str = PROFILE, headers: dict[str, str] | None = None
+) -> Any:
+    """POST `items` as FullFabric registrations; return the response."""
+    return client.post(ff_path(profile_id), json={"registrations": list(items)}, headers=headers or FF_AUTH)
 
 
 class NoServerErrorsClient(FlaskClient):
@@ -104,15 +125,15 @@ class LiveServer:
     def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # Files, not pipes: a pipe nobody reads fills up and blocks the server's request log.
+        self._out, self._err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "mockserver", "run", "--port", str(self.port), *args],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
+            stdout=self._out,
+            stderr=self._err,
             text=True,
             env={**os.environ, **(env or {})},
         )
-        self.stdout = ""
-        self.stderr = ""
 
     def wait_healthy(self, timeout: float = 15) -> None:
         deadline = time.monotonic() + timeout
@@ -131,10 +152,22 @@ class LiveServer:
         """SIGTERM, as docker and CI send it; return the exit code."""
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-        out, err = self.process.communicate(timeout=15)
-        self.stdout += out
-        self.stderr += err
+        self.process.wait(timeout=15)
         return self.process.returncode
+
+    def close(self) -> None:
+        self._out.close()
+        self._err.close()
+
+    @property
+    def stdout(self) -> str:
+        self._out.seek(0)
+        return self._out.read()
+
+    @property
+    def stderr(self) -> str:
+        self._err.seek(0)
+        return self._err.read()
 
 
 @pytest.fixture
@@ -151,5 +184,7 @@ def live_server() -> Iterator[Callable[..., LiveServer]]:
     yield start
     for server in started:
         server.stop()
-        server_errors = re.findall(r"^\S+ \S+ 5\d\d .*$", server.stdout, flags=re.MULTILINE)
+        output = server.stdout
+        server.close()
+        server_errors = re.findall(r"^\S+ \S+ 5\d\d .*$", output, flags=re.MULTILINE)
         assert not server_errors, f"mockserver answered 5xx: {server_errors}"

@@ -17,13 +17,30 @@ def test_wrong_method_on_digitalchalk_gets_405_in_vendor_shape(client: FlaskClie
     assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
 
 
+def test_unknown_fullfabric_path_gets_404_in_vendor_shape_with_request_id(client: FlaskClient) -> None:
+    response = client.get("/apis/registrations/profiles")
+    assert response.status_code == 404
+    assert response.get_json()["error"] == "not_found"
+    assert response.headers["X-Request-Id"]
+
+
+def test_wrong_method_on_fullfabric_gets_405_in_vendor_shape(client: FlaskClient) -> None:
+    response = client.delete("/apis/registrations/profiles/507f1f77bcf86cd799439011/registrations")
+    assert response.status_code == 405
+    assert response.get_json() == {
+        "error": "method_not_allowed",
+        "message": "The method is not allowed for the requested URL.",
+    }
+    assert "POST" in response.headers["Allow"]
+
+
 def test_unknown_digitalchalk_path_gets_404_in_vendor_shape(client: FlaskClient) -> None:
     response = client.get("/dc/api/v5/offerings", headers=AUTH)
     assert response.status_code == 404
     assert list(response.get_json()) == ["errors"]
 
 
-@pytest.mark.parametrize("path", ["/", "/__admin/nope", "/apis/unknown"])
+@pytest.mark.parametrize("path", ["/", "/__admin/nope", "/dc-api/v5"])
 def test_other_unknown_paths_get_problem_json(client: FlaskClient, path: str) -> None:
     response = client.get(path)
     assert response.status_code == 404
@@ -51,4 +68,4 @@ def test_health(client: FlaskClient) -> None:
     response = client.get("/__admin/health")
     assert response.status_code == 200
     assert response.get_json()["status"] == "ok"
-    assert response.get_json()["registrations"] == {"digitalchalk": 5}
+    assert response.get_json()["registrations"] == {"fullfabric": 1, "digitalchalk": 5}

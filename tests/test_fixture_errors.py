@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from mockserver.fixtures import FixtureError, load_fixtures
+from mockserver.resources import data_dir
 
 from .conftest import default_fixture, free_port
 
@@ -103,7 +104,8 @@ def test_two_files_for_one_vendor_is_an_error(write_fixtures: Any) -> None:
 def test_a_vendor_without_a_file_starts_empty(tmp_path: Path) -> None:
     fixtures = load_fixtures(tmp_path)
     assert fixtures.data["digitalchalk"] == {"tokens": [], "registrations": []}
-    assert fixtures.sources["digitalchalk"] is None
+    assert fixtures.data["fullfabric"]["profiles"] == []
+    assert fixtures.sources == {"fullfabric": None, "digitalchalk": None}
 
 
 def test_run_refuses_to_start_with_exit_code_2_and_no_traceback(write_fixtures: Any) -> None:
@@ -121,3 +123,111 @@ def test_run_refuses_to_start_with_exit_code_2_and_no_traceback(write_fixtures: 
         f"{file}: registrations.1.createdDate: Not a UTC timestamp like 2012-03-01T06:03:10Z.",
     ]
     assert result.stdout == ""
+
+
+def fullfabric_with(change: Any) -> dict[str, Any]:
+    """The default FullFabric fixture after `change(fixture)`."""
+    fixture = default_fixture("fullfabric")
+    change(fixture)
+    return fixture
+
+
+FIRST_REGISTRATION = "transcripts.0.registration"
+
+
+@pytest.mark.parametrize(
+    ("change", "problems"),
+    [
+        (
+            lambda f: f["profiles"][0].update(id="507F1F77BCF86CD799439011"),
+            ["profiles.0.id: Not an ObjectId (24 lowercase hex digits)."],
+        ),
+        (
+            lambda f: f["profiles"].append({"id": f["profiles"][0]["id"]}),
+            ["profiles.2.id: Duplicate id, already used by profiles.0."],
+        ),
+        (
+            lambda f: f["classes"].append({"id": f["courses"][0]["id"], "course_id": f["courses"][0]["id"]}),
+            ["classes.1.id: Duplicate id, already used by courses.0."],
+        ),
+        (
+            lambda f: f["courses"][0]["units"].append("0" * 24),
+            ["courses.0.units: Unknown unit 000000000000000000000000."],
+        ),
+        (
+            lambda f: f["classes"][0].update(course_id="0" * 24),
+            [
+                "classes.0.course_id: Unknown course 000000000000000000000000.",
+                f"{FIRST_REGISTRATION}.context_id: Not the course nor one of its classes.",
+            ],
+        ),
+        (
+            lambda f: f["units"][0]["grades"].append({"id": "1" * 24, "name": "final", "label": "Again"}),
+            ["units.0.grades: Grade names must be unique within a unit."],
+        ),
+        (
+            lambda f: f["grade_states"].append({"name": "pass", "awarded": "yes"}),
+            ["grade_states.2.awarded: Not a boolean."],
+        ),
+        (
+            lambda f: f["transcripts"][1].update(profile_id="0" * 24),
+            ["transcripts.1.profile_id: Unknown profile 000000000000000000000000."],
+        ),
+        (
+            lambda f: f["transcripts"][1].update(unit_id="0" * 24),
+            ["transcripts.1.unit_id: Unknown unit 000000000000000000000000."],
+        ),
+        (
+            lambda f: f["transcripts"].append(dict(f["transcripts"][1])),
+            ["transcripts.2.unit_id: Already on this transcript as transcripts.1."],
+        ),
+        (
+            lambda f: f["transcripts"][0]["registration"].update(context_id="0" * 24),
+            [f"{FIRST_REGISTRATION}.context_id: Not the course nor one of its classes."],
+        ),
+        (
+            lambda f: f["transcripts"][0]["registration"].update(grade_state_name="merit"),
+            [f"{FIRST_REGISTRATION}.grade_state_name: Unknown grade state merit."],
+        ),
+        (
+            lambda f: f["transcripts"][0]["registration"].update(grades=[{"name": "oral", "value": "1"}]),
+            [f"{FIRST_REGISTRATION}.grades.0.name: Not in the unit's grades."],
+        ),
+        (
+            lambda f: f["transcripts"][0]["registration"].update(updated_at=1),
+            [f"{FIRST_REGISTRATION}.updated_at: Earlier than created_at."],
+        ),
+        (
+            lambda f: f["transcripts"][0]["registration"].update(created_at="2024-03-05"),
+            [f"{FIRST_REGISTRATION}.created_at: Not a unix timestamp (whole seconds)."],
+        ),
+        (
+            lambda f: f["transcripts"][0]["registration"].update(registration_state="enrolled"),
+            [f"{FIRST_REGISTRATION}.registration_state: Must be one of: conditional, registered, rejected."],
+        ),
+    ],
+)
+def test_fullfabric_fixture_problems_name_the_path(
+    write_fixtures: Any, change: Any, problems: list[str]
+) -> None:
+    folder = write_fixtures(fullfabric=fullfabric_with(change))
+    with pytest.raises(FixtureError) as raised:
+        load_fixtures(folder)
+    assert raised.value.problems == [f"{folder / 'fullfabric.yaml'}: {problem}" for problem in problems]
+
+
+def test_default_fullfabric_fixture_reproduces_the_vendor_page() -> None:
+    fixture = load_fixtures(data_dir("fixtures")).data["fullfabric"]
+    units = {unit["id"]: [grade["name"] for grade in unit["grades"]] for unit in fixture["units"]}
+    assert units == {
+        "6385baad976a7719120008e3": ["__coursework", "final"],
+        "6385baa7976a7719120005dc": ["final"],
+    }
+    assert [(c["id"], c["course_id"]) for c in fixture["classes"]] == [
+        ("6385baad976a7719120008ca", "6385bcf1976a77191200ba5d")
+    ]
+    assert {state["name"]: state["awarded"] for state in fixture["grade_states"]} == {
+        "pass": True,
+        "fail": False,
+    }
+    assert "507f1f77bcf86cd799439011" in {profile["id"] for profile in fixture["profiles"]}

@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 
+from mockserver.resources import data_dir
+
 from .conftest import AUTH, DC_LIST
 from .test_vendor_example import contract_example
 
@@ -29,9 +31,12 @@ def test_serves_the_vendor_example_over_http_and_stops_on_sigterm(live_server: A
     stopping = time.monotonic()
     assert server.stop() == 0
     assert time.monotonic() - stopping < 5
-    assert server.stdout.splitlines()[:3] == [
+    fixtures = data_dir("fixtures")
+    assert server.stdout.splitlines()[:4] == [
         f"mockserver 0.1.0 serving on {server.url}",
-        f"  DigitalChalk  {server.url}{DC_LIST}  (5 from {_default_fixture_path()})",
+        f"  FullFabric    {server.url}/apis/registrations/profiles/{{profile_id}}/registrations"
+        f"  (2 profiles from {fixtures / 'fullfabric.yaml'})",
+        f"  DigitalChalk  {server.url}{DC_LIST}  (5 registrations from {fixtures / 'digitalchalk.yaml'})",
         f"  Admin         {server.url}/__admin/health",
     ]
     assert f"GET {DC_LIST}?createdDate=2012-01 200 " in server.stdout
@@ -83,9 +88,3 @@ def test_concurrent_clients_are_all_served(live_server: Any) -> None:
                 pool.map(lambda _: client.get(f"{DC_LIST}?status=passed").status_code, range(200))
             )
     assert statuses == [200] * 200
-
-
-def _default_fixture_path() -> Any:
-    from mockserver.resources import data_dir
-
-    return data_dir("fixtures") / "digitalchalk.yaml"
