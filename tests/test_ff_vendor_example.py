@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from .conftest import PROFILE, SHARED, ff_path
+from .conftest import COURSE, PROFILE, SHARED, ff_path
 
 VENDOR_PAGE = SHARED / "vendor-docs" / "fullfabric-create-registrations.txt"
 needs_vendor_page = pytest.mark.skipif(not VENDOR_PAGE.exists(), reason="the vendor pages live in ../shared")
@@ -50,3 +51,36 @@ def test_vendor_curl_example_verbatim_gets_vendor_response(client: FlaskClient) 
     assert outcomes[0]["json"] | {"profile_id": expected[0]["json"]["profile_id"]} == expected[0]["json"]
     assert outcomes[1]["json"]["created_at"] == outcomes[1]["json"]["updated_at"] == 1712000000
     assert outcomes[1]["json"]["id"].startswith(f"{1712000000:08x}")
+
+
+@needs_vendor_page
+def test_vendor_example_with_an_unknown_first_unit_applies_only_the_second(
+    client: FlaskClient, store: Any
+) -> None:
+    headers, body, _ = vendor_example()
+    transcripts = store.fullfabric.transcripts
+    registered_before = copy.deepcopy(transcripts._entries[(PROFILE, "6385baad976a7719120008e3", COURSE)])
+    unknown = "6385baad976a77191200ffff"
+
+    response = client.post(
+        ff_path(PROFILE), data=body.replace("6385baad976a7719120008e3", unknown), headers=headers
+    )
+
+    assert response.status_code == 207
+    failed, applied = response.get_json()
+    assert failed == {
+        "status": 404,
+        "json": {"error": "unit_not_found", "message": f"unit {unknown} not found"},
+    }
+    assert applied["status"] == 200
+    # State: the second unit is now registered as answered; the first item left no trace anywhere.
+    entries = transcripts._entries
+    assert set(entries) == {
+        (PROFILE, "6385baad976a7719120008e3", COURSE),
+        (PROFILE, "6385baa7976a7719120005dc", COURSE),
+    }
+    assert (
+        transcripts.to_json(entries[(PROFILE, "6385baa7976a7719120005dc", COURSE)].registration)
+        == applied["json"]
+    )
+    assert entries[(PROFILE, "6385baad976a7719120008e3", COURSE)] == registered_before
