@@ -17,7 +17,7 @@ GOOD = {"unit_id": UNIT_ONE_GRADE, "context_id": COURSE, "grades": [{"name": "fi
 
 def state(store: MemoryStore) -> Any:
     """Everything FullFabric holds, to compare before and after."""
-    return copy.deepcopy(store.fullfabric.transcripts._entries)
+    return copy.deepcopy(store.fullfabric.transcripts.entries())
 
 
 ITEM_FAILURES = [

@@ -59,7 +59,7 @@ def test_vendor_example_with_an_unknown_first_unit_applies_only_the_second(
 ) -> None:
     headers, body, _ = vendor_example()
     transcripts = store.fullfabric.transcripts
-    registered_before = copy.deepcopy(transcripts._entries[(PROFILE, "6385baad976a7719120008e3", COURSE)])
+    registered_before = copy.deepcopy(transcripts.entries()[(PROFILE, "6385baad976a7719120008e3", COURSE)])
     unknown = "6385baad976a77191200ffff"
 
     response = client.post(
@@ -74,7 +74,7 @@ def test_vendor_example_with_an_unknown_first_unit_applies_only_the_second(
     }
     assert applied["status"] == 200
     # State: the second unit is now registered as answered; the first item left no trace anywhere.
-    entries = transcripts._entries
+    entries = transcripts.entries()
     assert set(entries) == {
         (PROFILE, "6385baad976a7719120008e3", COURSE),
         (PROFILE, "6385baa7976a7719120005dc", COURSE),

@@ -178,6 +178,10 @@ class Transcripts:
     def __len__(self) -> int:
         return len(self._entries)
 
+    def entries(self) -> dict[tuple[str, str, str], TranscriptEntry]:
+        """Every transcript entry by (profile, unit, course), in the order they were added."""
+        return dict(self._entries)
+
     def registrations(self) -> list[Registration]:
         """Every registration, in transcript order."""
         return [entry.registration for entry in self._entries.values() if entry.registration is not None]
