@@ -12,13 +12,14 @@ from werkzeug.exceptions import HTTPException
 
 from mockserver import requestlog
 from mockserver.admin import views as admin
-from mockserver.clock import Clock, parse_instant
+from mockserver.clock import parse_instant
 from mockserver.config import DEFAULTS
 from mockserver.digitalchalk import views as digitalchalk
-from mockserver.fixtures import load_fixtures
+from mockserver.fixtures import load_failures, load_fixtures
 from mockserver.fullfabric import views as fullfabric
+from mockserver.injection import apply_request_rules
 from mockserver.resources import data_dir
-from mockserver.store import MemoryStore
+from mockserver.store import MemoryStore, Settings
 
 logger = logging.getLogger("mockserver")
 
@@ -40,17 +41,25 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the vendors' field order
 
     fixtures_dir = Path(app.config["FIXTURES"]) if app.config["FIXTURES"] else data_dir("fixtures")
-    clock = Clock(parse_instant(app.config["CLOCK"]) if app.config["CLOCK"] else None)
-    app.extensions["mockserver"] = MemoryStore(
-        load_fixtures(fixtures_dir), seed=app.config["SEED"], clock=clock
+    failures_file = Path(app.config["FAILURES"]) if app.config["FAILURES"] else fixtures_dir / "failures.yaml"
+    settings = Settings(
+        fixtures=load_fixtures(fixtures_dir),
+        failures=tuple(load_failures(failures_file))
+        if failures_file.is_file() or app.config["FAILURES"]
+        else (),
+        seed=app.config["SEED"],
+        clock_start=parse_instant(app.config["CLOCK"]) if app.config["CLOCK"] else None,
+        journal_size=app.config["JOURNAL_SIZE"],
     )
+    app.extensions["mockserver"] = MemoryStore(settings, max_sessions=app.config["SESSIONS_MAX"])
 
+    requestlog.init_app(app)  # first, so that durations include injected latency
+    app.before_request(apply_request_rules)
     app.register_blueprint(fullfabric.bp)
     app.register_blueprint(digitalchalk.bp)
     app.register_blueprint(admin.bp)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
-    requestlog.init_app(app)
     return app
 
 

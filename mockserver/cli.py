@@ -103,8 +103,9 @@ def run(
     def banner() -> None:
         base = f"http://{host}:{port}"
         store = app.extensions["mockserver"]
+        world = store.default
         sources = {vendor: source or "no fixture file" for vendor, source in store.fixtures.sources.items()}
-        profiles = len(store.fullfabric.transcripts.catalog.profiles)
+        profiles = len(world.fullfabric.transcripts.catalog.profiles)
         click.echo(f"mockserver {__version__} serving on {base}{' (strict)' if strict else ''}")
         click.echo(
             f"  FullFabric    {base}/apis/registrations/profiles/{{profile_id}}/registrations"
@@ -112,7 +113,7 @@ def run(
         )
         click.echo(
             f"  DigitalChalk  {base}/dc/api/v5/registrations"
-            f"  ({len(store.digitalchalk)} registrations from {sources['digitalchalk']})"
+            f"  ({len(world.digitalchalk)} registrations from {sources['digitalchalk']})"
         )
         click.echo(f"  Admin         {base}/__admin/health")
         sys.stdout.flush()

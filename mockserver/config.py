@@ -11,6 +11,14 @@ DEFAULTS: dict[str, Any] = {
     "SEED": None,
     # ISO 8601 instant to freeze the clock at (with SEED, ids and times are reproducible); None: real time.
     "CLOCK": None,
+    # Failure rules active from the start and after each reset; None: failures.yaml in the fixtures folder.
+    "FAILURES": None,
+    # Entries the request journal keeps (oldest dropped first), per session.
+    "JOURNAL_SIZE": 10_000,
+    # Sessions (X-Mockserver-Session) kept at once; the least recently used is ended beyond it.
+    "SESSIONS_MAX": 100,
+    # When set, the admin API (but /__admin/health) needs `Authorization: Bearer <it>`.
+    "ADMIN_TOKEN": None,
     # Larger request bodies get 413.
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
     # Answer what the real vendor would silently ignore (unknown parameters, ...) with a 400.

@@ -11,6 +11,7 @@ import yaml
 from marshmallow import Schema, ValidationError
 
 from mockserver.digitalchalk.schemas import DigitalChalkFixtureSchema
+from mockserver.failures import FailuresFileSchema
 from mockserver.fullfabric.schemas import FullFabricFixtureSchema
 from mockserver.schemas import flatten_errors
 
@@ -37,6 +38,36 @@ _Loader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+
+def load_failures(path: Path) -> list[dict[str, Any]]:
+    """The rules of a failures file (`fixtures/failures.yaml`); `FixtureError` if it is invalid."""
+    try:
+        return FailuresFileSchema().load(_read(path) or {})["rules"]
+    except _Unreadable as error:
+        raise FixtureError([f"{path}: {error}"]) from None
+    except ValidationError as error:
+        raise FixtureError(
+            [f"{path}: {where}: {message}" for where, message in flatten_errors(error.messages)]
+        ) from None
+
+
+def validate_state(data: Any, source: str = "state") -> dict[str, dict[str, Any]]:
+    """Whole state (`{"fullfabric": …, "digitalchalk": …}`) validated like fixture files."""
+    if not isinstance(data, dict):
+        raise FixtureError([f"{source}: (top level): must be an object with fullfabric and digitalchalk"])
+    problems = [f"{source}: {name}: Unknown vendor." for name in data if name not in VENDOR_SCHEMAS]
+    loaded = {}
+    for vendor, schema in VENDOR_SCHEMAS.items():
+        try:
+            loaded[vendor] = schema().load(data.get(vendor, {}))
+        except ValidationError as error:
+            problems.extend(
+                f"{source}: {vendor}.{where}: {message}" for where, message in flatten_errors(error.messages)
+            )
+    if problems:
+        raise FixtureError(problems)
+    return loaded
 
 
 def load_yaml(text: str) -> Any:

@@ -1,4 +1,4 @@
-"""Per-request bookkeeping: the warnings a request earned, and one log line when it is answered."""
+"""Per-request bookkeeping: the warnings a request earned; its journal entry and its log line."""
 
 from __future__ import annotations
 
@@ -6,9 +6,14 @@ import json
 import logging
 import sys
 import time
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
+
+from mockserver.context import api_of, session_id, world
+from mockserver.journal import body_for_journal, mask_headers
 
 logger = logging.getLogger("mockserver.requests")
 
@@ -25,26 +30,65 @@ def warnings() -> list[dict[str, str]]:
 
 def init_app(app: Flask) -> None:
     app.before_request(_start)
-    app.after_request(_log)
+    app.after_request(_finish)
 
 
 def _start() -> None:
     g.started = time.perf_counter()
 
 
-def _log(response: Response) -> Response:
+def _finish(response: Response) -> Response:
+    """Journal vendor requests (the admin API's own are not), and log every request."""
+    api = api_of(request.path)
+    journaled = api != "admin"
+    if not journaled and not logger.isEnabledFor(logging.INFO):
+        return response
+    entry = {
+        "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "session": session_id(),
+        "api": api,
+        "method": request.method,
+        "path": request.path,
+        "query": {name: values[0] if len(values) == 1 else values for name, values in request.args.lists()},
+        "query_string": request.query_string.decode("latin-1"),
+        "headers": mask_headers(dict(request.headers)),
+        "body": _request_body(),
+        "status": response.status_code,
+        "response": None if response.is_streamed else _response_body(response),
+        "matched_rules": g.get("matched_rules", []),
+        "fault": g.get("fault"),
+        "warnings": warnings(),
+        "duration_ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 3),
+    }
+    if journaled:
+        world().journal.record(entry)
     if logger.isEnabledFor(logging.INFO):
-        started = g.get("started", time.perf_counter())
-        entry = {
-            "method": request.method,
-            "path": request.path,
-            "query": request.query_string.decode("latin-1"),
-            "status": response.status_code,
-            "duration_ms": round((time.perf_counter() - started) * 1000, 3),
-            "warnings": warnings(),
-        }
         logger.info("%s %s %s", request.method, request.path, response.status_code, extra={"request": entry})
     return response
+
+
+def _request_body() -> Any:
+    try:
+        data = request.get_data(cache=True)
+    except HTTPException:  # too large to read: the answer was a 413
+        return "(not read: larger than the mock accepts)"
+    if not data:
+        return None
+    try:
+        parsed = json.loads(data) if request.is_json else None
+    except (ValueError, RecursionError):
+        return body_for_journal(data)
+    return body_for_journal(data, parsed, is_json=request.is_json)
+
+
+def _response_body(response: Response) -> Any:
+    data = response.get_data()
+    if response.is_json:
+        try:
+            return body_for_journal(data, json.loads(data), is_json=True)
+        except ValueError:
+            pass
+    return body_for_journal(data)
 
 
 class TextFormatter(logging.Formatter):
@@ -54,8 +98,12 @@ class TextFormatter(logging.Formatter):
         entry: dict[str, Any] | None = getattr(record, "request", None)
         if entry is None:
             return super().format(record)
-        target = entry["path"] + (f"?{entry['query']}" if entry["query"] else "")
+        target = entry["path"] + (f"?{entry['query_string']}" if entry["query_string"] else "")
         line = f"{entry['method']} {target} {entry['status']} {entry['duration_ms']:.1f}ms"
+        if entry["session"]:
+            line += f" session={entry['session']}"
+        for rule in entry["matched_rules"]:
+            line += f" rule[{rule['name']}]"
         for warning in entry["warnings"]:
             line += f" warning[{warning['parameter']}]: {warning['message']}"
         # One request, one line, whatever a client put in a parameter's name.
@@ -63,11 +111,19 @@ class TextFormatter(logging.Formatter):
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line."""
+    """One JSON object per line: method, path, query, status, duration, session, rules, warnings."""
+
+    FIELDS = ("time", "method", "path", "query_string", "status", "duration_ms", "session", "api", "fault")
 
     def format(self, record: logging.LogRecord) -> str:
         entry = getattr(record, "request", None)
-        return json.dumps(entry if entry is not None else {"message": record.getMessage()})
+        if entry is None:
+            return json.dumps({"message": record.getMessage()})
+        line = {name: entry[name] for name in self.FIELDS}
+        line["query"] = line.pop("query_string")
+        line["matched_rules"] = [rule["name"] for rule in entry["matched_rules"]]
+        line["warnings"] = entry["warnings"]
+        return json.dumps(line)
 
 
 def configure(log_format: str) -> None:

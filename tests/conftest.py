@@ -23,7 +23,7 @@ from flask.testing import FlaskClient
 from mockserver.app import create_app
 from mockserver.fixtures import load_yaml
 from mockserver.resources import data_dir
-from mockserver.store import MemoryStore
+from mockserver.store import World
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -86,9 +86,9 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def store(app: Flask) -> MemoryStore:
-    """The fresh mock's state."""
-    return app.extensions["mockserver"]
+def store(app: Flask) -> World:
+    """The fresh mock's state: its default world (the one requests without a session see)."""
+    return app.extensions["mockserver"].default
 
 
 @pytest.fixture

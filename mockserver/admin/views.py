@@ -1,37 +1,265 @@
-"""Admin blueprint: health now; failures, journal, state and sessions later. Errors are problem+json."""
+"""The admin API under `/__admin`: health, reset, failure rules, journal, state, clock, contracts,
+sessions. Acts on the caller's world (`X-Mockserver-Session`); errors are problem+json."""
 
 from __future__ import annotations
 
+import time
+from datetime import UTC, datetime
 from http import HTTPStatus
+from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from marshmallow import ValidationError
 
 from mockserver import __version__
+from mockserver.context import store, world
+from mockserver.failures import RuleSchema
+from mockserver.fixtures import FixtureError, validate_state
+from mockserver.resources import data_dir
+from mockserver.schemas import flatten_errors
+
+from .schemas import ClockSchema, JournalQuerySchema
 
 bp = Blueprint("admin", __name__, url_prefix="/__admin")
+CONTRACTS = ("fullfabric", "digitalchalk", "admin")
+COLLECTIONS = {
+    "fullfabric": ("tokens", "profiles", "courses", "classes", "units", "grade_states", "transcripts"),
+    "digitalchalk": ("tokens", "registrations"),
+}
 
 
-def problem(status: int, detail: str | None = None) -> Response:
+class Problem(Exception):
+    """An admin error, written as an RFC 9457 problem document."""
+
+    def __init__(self, status: int, detail: str, **extra: Any) -> None:
+        super().__init__(detail)
+        self.status, self.detail, self.extra = status, detail, extra
+
+
+def problem(status: int, detail: str | None = None, **extra: Any) -> Response:
     """An RFC 9457 problem document; its title is the status' standard phrase."""
-    body: dict[str, object] = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status}
+    body: dict[str, Any] = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status}
     if detail:
         body["detail"] = detail
-    response = jsonify(body)
+    response = jsonify(body | extra)
     response.status_code = status
     response.mimetype = "application/problem+json"
     return response
 
 
+@bp.errorhandler(Problem)
+def _problem(error: Problem) -> Response:
+    response = problem(error.status, error.detail, **error.extra)
+    if error.status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="mockserver admin"'
+    return response
+
+
+@bp.errorhandler(ValidationError)
+def _invalid(error: ValidationError) -> Response:
+    errors = {path: message for path, message in flatten_errors(error.messages)}
+    return problem(422, "The request is not valid.", errors=errors)
+
+
+@bp.errorhandler(FixtureError)
+def _invalid_state(error: FixtureError) -> Response:
+    return problem(422, "The state is not valid.", errors=error.problems)
+
+
+@bp.before_request
+def _authorize() -> None:
+    token = current_app.config["ADMIN_TOKEN"]
+    if token and request.endpoint != "admin.health":
+        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or given.strip() != token:
+            raise Problem(401, "The admin API needs Authorization: Bearer <MOCKSERVER_ADMIN_TOKEN>.")
+
+
+def _json_body() -> Any:
+    body = request.get_json(silent=True)
+    if body is None:
+        raise Problem(400, "The body must be JSON, sent as application/json.")
+    return body
+
+
+def _no_content() -> Response:
+    return Response(status=204)
+
+
 @bp.get("/health")
 def health() -> Response:
-    store = current_app.extensions["mockserver"]
+    default = store().default
     return jsonify(
         {
             "status": "ok",
             "version": __version__,
             "registrations": {
-                "fullfabric": len(store.fullfabric.transcripts.registrations()),
-                "digitalchalk": len(store.digitalchalk),
+                "fullfabric": len(default.fullfabric.transcripts.registrations()),
+                "digitalchalk": len(default.digitalchalk),
             },
+            "sessions": len(store().sessions()),
         }
     )
+
+
+@bp.post("/reset")
+def reset() -> Response:
+    """State, rules, clock and journal back to the fixtures."""
+    world().reset()
+    return _no_content()
+
+
+# --- failure rules -------------------------------------------------------------------------------------
+
+
+@bp.get("/failures")
+def list_failures() -> Response:
+    return jsonify([rule.to_json() for rule in world().rules])
+
+
+@bp.post("/failures")
+def add_failure() -> Response:
+    spec = RuleSchema().load(_json_body())
+    rules = world().rules
+    if "id" in spec and rules.get(spec["id"]) is not None:
+        raise Problem(409, f"A rule with id {spec['id']!r} exists already.")
+    rule = rules.add(spec)
+    response = jsonify(rule.to_json())
+    response.status_code = 201
+    response.headers["Location"] = url_for("admin.get_failure", rule_id=rule.id)
+    return response
+
+
+@bp.delete("/failures")
+def clear_failures() -> Response:
+    world().rules.clear()
+    return _no_content()
+
+
+@bp.get("/failures/<rule_id>")
+def get_failure(rule_id: str) -> Response:
+    rule = world().rules.get(rule_id)
+    if rule is None:
+        raise Problem(404, f"No rule {rule_id!r}.")
+    return jsonify(rule.to_json())
+
+
+@bp.delete("/failures/<rule_id>")
+def delete_failure(rule_id: str) -> Response:
+    if not world().rules.delete(rule_id):
+        raise Problem(404, f"No rule {rule_id!r}.")
+    return _no_content()
+
+
+# --- journal -------------------------------------------------------------------------------------------
+
+
+@bp.get("/requests")
+def list_requests() -> Response:
+    """The journal, oldest first, filtered."""
+    filters = JournalQuerySchema().load(request.args.to_dict(flat=True))
+    if "warnings" in filters:
+        filters["warnings"] = filters["warnings"] == "true"
+    return jsonify(world().journal.entries(**filters))
+
+
+@bp.delete("/requests")
+def clear_requests() -> Response:
+    world().clear_journal()
+    return _no_content()
+
+
+# --- state ---------------------------------------------------------------------------------------------
+
+
+@bp.get("/state")
+def get_state() -> Response:
+    """All data, in the fixtures' format: what `PUT /state` takes back."""
+    return jsonify(world().dump_state())
+
+
+@bp.put("/state")
+def put_state() -> Response:
+    world().replace_state(validate_state(_json_body()))
+    return _no_content()
+
+
+@bp.post("/state/<api>/<collection>")
+def add_records(api: str, collection: str) -> Response:
+    """Add one record or a list to a collection, validated like the fixtures (references included)."""
+    if collection not in COLLECTIONS.get(api, ()):
+        known = "; ".join(f"{name}: {', '.join(names)}" for name, names in COLLECTIONS.items())
+        raise Problem(404, f"No collection {api}/{collection}. Collections: {known}.")
+    body = _json_body()
+    records = body if isinstance(body, list) else [body]
+    current = world()
+    state = current.dump_state()
+    first = len(state[api][collection])
+    state[api][collection].extend(records)
+    try:
+        loaded = validate_state(state)
+    except FixtureError as error:
+        # Name the posted records by their place in the request, not in the whole collection.
+        prefix = f"state: {api}.{collection}."
+        problems = []
+        for text in error.problems:
+            if text.startswith(prefix) and text[len(prefix) :].split(".")[0].isdigit():
+                index, _, rest = text[len(prefix) :].partition(".")
+                text = f"{int(index) - first}.{rest}" if int(index) >= first else text
+            problems.append(text)
+        raise Problem(422, "The records are not valid.", errors=problems) from None
+    current.replace_state(loaded)
+    response = jsonify({"added": len(records), "total": len(state[api][collection])})
+    response.status_code = 201
+    return response
+
+
+# --- clock ---------------------------------------------------------------------------------------------
+
+
+def _clock_json() -> dict[str, Any]:
+    clock = world().clock
+    now = clock.now()
+    iso = datetime.fromtimestamp(now, UTC).isoformat().replace("+00:00", "Z")
+    return {"now": iso, "unix": now, "frozen": clock.frozen_at is not None}
+
+
+@bp.get("/clock")
+def get_clock() -> Response:
+    return jsonify(_clock_json())
+
+
+@bp.put("/clock")
+def put_clock() -> Response:
+    """Freeze the clock at `now`, or move it on by `advance_seconds` (from real time if not frozen)."""
+    change = ClockSchema().load(_json_body())
+    clock = world().clock
+    if "now" in change:
+        clock.frozen_at = change["now"]
+    else:
+        clock.frozen_at = (clock.frozen_at if clock.frozen_at is not None else time.time()) + change[
+            "advance_seconds"
+        ]
+    return jsonify(_clock_json())
+
+
+# --- contracts and sessions ----------------------------------------------------------------------------
+
+
+@bp.get("/contracts/<name>")
+def get_contract(name: str) -> Response:
+    if name not in CONTRACTS:
+        raise Problem(404, f"No contract {name!r}. Contracts: {', '.join(CONTRACTS)}.")
+    return Response((data_dir("contracts") / f"{name}.yaml").read_bytes(), mimetype="application/yaml")
+
+
+@bp.get("/sessions")
+def list_sessions() -> Response:
+    return jsonify(store().sessions())
+
+
+@bp.delete("/sessions/<session>")
+def end_session(session: str) -> Response:
+    if not store().end_session(session):
+        raise Problem(404, f"No session {session!r}.")
+    return _no_content()

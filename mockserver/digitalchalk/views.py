@@ -9,9 +9,9 @@ from flask import Blueprint, Response, current_app, jsonify, request
 from marshmallow import ValidationError
 
 from mockserver.auth import check_token
+from mockserver.context import world
 from mockserver.errors import MockserverError, Unauthorized
 from mockserver.requestlog import warn, warnings
-from mockserver.store import MemoryStore
 
 from .schemas import QUERY_PARAMETERS, RegistrationQuerySchema
 
@@ -34,14 +34,10 @@ def error_response(status: int, message: str) -> Response:
     return response
 
 
-def _store() -> MemoryStore:
-    return current_app.extensions["mockserver"]
-
-
 @bp.before_request
 def authenticate() -> None:
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    check_token(token.strip() if scheme.lower() == "bearer" else "", _store().digitalchalk.tokens)
+    check_token(token.strip() if scheme.lower() == "bearer" else "", world().digitalchalk.tokens)
 
 
 @bp.errorhandler(Unauthorized)
@@ -68,7 +64,7 @@ def invalid_parameters(error: ValidationError) -> Response:
 def list_registrations() -> Response:
     _check_parameters()
     query = _query_schema.load(request.args.to_dict(flat=True))
-    page = _store().digitalchalk.query(query)
+    page = world().digitalchalk.query(query)
     body: dict[str, object] = {"results": [registration.body for registration in page.results]}
     if query.offset + query.limit < page.total:
         body["next"] = _with_offset(query.offset + query.limit)

@@ -328,3 +328,39 @@ def build_transcripts(fixture: Mapping[str, Any], ids: ObjectIds, clock: Clock) 
             TranscriptEntry(entry["profile_id"], entry["unit_id"], entry["course_id"], registration)
         )
     return Transcripts(catalog, entries, ids, clock)
+
+
+def dump_entry(entry: TranscriptEntry) -> dict[str, Any]:
+    """A transcript entry in the fixture format (grades listed are the ones supplied so far)."""
+    registration = entry.registration
+    dumped: dict[str, Any] = {
+        "profile_id": entry.profile_id,
+        "unit_id": entry.unit_id,
+        "course_id": entry.course_id,
+    }
+    if registration is None:
+        return dumped | {"registration": None}
+    return dumped | {
+        "registration": {
+            "id": registration.id,
+            "context_id": registration.context_id,
+            "registration_state": registration.registration_state,
+            "grade_state_name": registration.grade_state_name,
+            "grade_notes": registration.grade_notes,
+            "grade_feedback": registration.grade_feedback,
+            "grades": [
+                {
+                    "name": name,
+                    "value": grade.value,
+                    "published": grade.published,
+                    "comment": grade.comment,
+                    "resit_value": grade.resit_value,
+                    "resit_justification": grade.resit_justification,
+                }
+                for name, grade in registration.grades.items()
+                if grade.supplied
+            ],
+            "created_at": registration.created_at,
+            "updated_at": registration.updated_at,
+        }
+    }

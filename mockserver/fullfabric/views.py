@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+import time
 import uuid
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
@@ -12,10 +14,11 @@ from marshmallow import ValidationError
 from werkzeug.http import parse_options_header
 
 from mockserver.auth import check_token
+from mockserver.context import world
 from mockserver.errors import MockserverError, Unauthorized
+from mockserver.injection import call_for, matched
 from mockserver.requestlog import warn, warnings
 from mockserver.schemas import flatten_errors
-from mockserver.store import MemoryStore
 
 from .schemas import GRADE_FIELDS, ITEM_FIELDS, RegistrationItemSchema
 from .transcripts import (
@@ -78,10 +81,6 @@ def error_response(status: int, message: str, code: str | None = None) -> Respon
     return response
 
 
-def _store() -> MemoryStore:
-    return current_app.extensions["mockserver"]
-
-
 @bp.after_app_request
 def request_id(response: Response) -> Response:
     """Every FullFabric response carries `X-Request-Id`: the client's own, if it sent one (as Rails
@@ -94,7 +93,7 @@ def request_id(response: Response) -> Response:
 
 @bp.before_request
 def authenticate() -> None:
-    check_token(request.headers.get("FF-Auth", "").strip(), _store().fullfabric.tokens)
+    check_token(request.headers.get("FF-Auth", "").strip(), world().fullfabric.tokens)
 
 
 @bp.errorhandler(Unauthorized)
@@ -116,13 +115,15 @@ def profile_not_found(error: ProfileNotFound) -> Response:
 def create_registrations(profile_id: str) -> Response:
     """Register the profile on each item's unit; each item succeeds or fails on its own."""
     _api_version()
-    store = _store().fullfabric
+    store = world().fullfabric
     store.check_profile(profile_id)
     raw_items = _registrations()
-    items = [_parse_item(index, raw) for index, raw in enumerate(raw_items)]
+    items: list[Any] = [_parse_item(index, raw) for index, raw in enumerate(raw_items)]
     for name in request.args:
         warn(name, "unknown parameter, which FullFabric ignores")
     _refuse_warnings_if_strict()
+    for index, raw in enumerate(raw_items):
+        items[index] = _apply_item_rules(index, raw, items[index])
 
     outcomes = [_outcome(result) for result in store.register_all(profile_id, items)]
     response = jsonify(outcomes)
@@ -130,7 +131,32 @@ def create_registrations(profile_id: str) -> Response:
     return response
 
 
-def _outcome(result: dict[str, Any] | ItemError) -> dict[str, Any]:
+@dataclass(frozen=True, slots=True)
+class InjectedOutcome:
+    """An item's outcome decided by a failure rule: the item is not applied."""
+
+    status: int
+    json: Any
+
+
+def _apply_item_rules(index: int, raw: Any, item: Any) -> Any:
+    """The item, or the outcome the first item rule that fires decides (after its latency)."""
+    fired = world().rules.fire(call_for(raw, index), "item")
+    if fired is None:
+        return item
+    rule, reason = fired
+    matched(rule, reason, index)
+    if rule.latency_ms:
+        time.sleep(rule.latency_ms / 1000)
+    if not rule.respond:
+        return item
+    default = error_body("injected_failure", f"injected by failure rule {rule.name}")
+    return InjectedOutcome(rule.respond["status"], rule.respond.get("json", default))
+
+
+def _outcome(result: Any) -> dict[str, Any]:
+    if isinstance(result, InjectedOutcome):
+        return {"status": result.status, "json": result.json}
     if isinstance(result, ItemError):
         status, code = ITEM_ERRORS[type(result)]
         return {"status": status, "json": error_body(code, str(result))}

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from mockserver.store.memory import MemoryStore
+from mockserver.store.memory import MemoryStore, Settings, World
 
-__all__ = ["MemoryStore"]
+__all__ = ["MemoryStore", "Settings", "World"]

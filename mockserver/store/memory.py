@@ -1,16 +1,20 @@
-"""The in-memory store: the default, one process, state built from the fixtures."""
+"""The in-memory store: the default, one process. Each session has its own world, built from the fixtures."""
 
 from __future__ import annotations
 
 import threading
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from mockserver.clock import Clock
 from mockserver.digitalchalk.domain import Page, Registration, RegistrationQuery
+from mockserver.failures import RuleSet
 from mockserver.fixtures import Fixtures
-from mockserver.fullfabric.transcripts import ItemError, RegistrationItem, build_transcripts
+from mockserver.fullfabric.transcripts import ItemError, RegistrationItem, build_transcripts, dump_entry
 from mockserver.ids import ObjectIds
+from mockserver.journal import Journal
 
 
 class DigitalChalkTable:
@@ -28,31 +32,39 @@ class DigitalChalkTable:
         matched = [registration for registration in self._registrations if query.matches(registration)]
         return Page(results=matched[query.offset : query.offset + query.limit], total=len(matched))
 
+    def dump(self) -> dict[str, Any]:
+        return {
+            "tokens": [{"token": token, "state": state} for token, state in self.tokens.items()],
+            "registrations": [dict(registration.body) for registration in self._registrations],
+        }
+
 
 class FullFabricState:
     """FullFabric's catalog and transcripts; one request's items apply atomically."""
 
-    def __init__(self, fixture: Mapping[str, Any], seed: int | None, clock: Clock) -> None:
+    CATALOG = ("profiles", "courses", "classes", "units", "grade_states")
+
+    def __init__(self, fixture: Mapping[str, Any], ids: ObjectIds, clock: Clock) -> None:
         self.tokens: dict[str, str] = {entry["token"]: entry["state"] for entry in fixture["tokens"]}
-        self.transcripts = build_transcripts(fixture, ObjectIds(seed), clock)
+        self._catalog = {name: list(fixture[name]) for name in self.CATALOG}
+        self.transcripts = build_transcripts(fixture, ids, clock)
         self._lock = threading.Lock()
 
     def check_profile(self, profile_id: str) -> None:
         self.transcripts.check_profile(profile_id)
 
-    def register_all(
-        self, profile_id: str, items: Sequence[RegistrationItem | ItemError]
-    ) -> list[dict[str, Any] | ItemError]:
+    def register_all(self, profile_id: str, items: Sequence[Any]) -> list[Any]:
         """Each item's registration object, or the error that made it fail; in request order.
 
-        Items that arrive already failed (malformed) are passed through, so outcomes stay in order.
+        Anything that is not a `RegistrationItem` (a malformed item's error, an outcome a failure rule
+        decided) is passed through untouched, so outcomes stay in request order.
         """
         transcripts = self.transcripts
-        outcomes: list[dict[str, Any] | ItemError] = []
+        outcomes: list[Any] = []
         with self._lock:
             transcripts.check_profile(profile_id)
             for item in items:
-                if isinstance(item, ItemError):
+                if not isinstance(item, RegistrationItem):
                     outcomes.append(item)
                     continue
                 try:
@@ -61,12 +73,97 @@ class FullFabricState:
                     outcomes.append(error)
         return outcomes
 
+    def dump(self) -> dict[str, Any]:
+        with self._lock:
+            transcripts = [dump_entry(entry) for entry in self.transcripts.entries().values()]
+        tokens = [{"token": token, "state": state} for token, state in self.tokens.items()]
+        return {"tokens": tokens, **{name: list(records) for name, records in self._catalog.items()}} | {
+            "transcripts": transcripts
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What every world is made from."""
+
+    fixtures: Fixtures
+    failures: tuple[Mapping[str, Any], ...]
+    seed: int | None
+    clock_start: float | None
+    journal_size: int
+
+
+class World:
+    """Everything one session sees: state, failure rules, journal and clock. Reset in small steps."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.clock = Clock(settings.clock_start)
+        self.journal = Journal(settings.journal_size)
+        self.clear_failures()
+        self.clear_state()
+
+    def replace_state(self, data: Mapping[str, Any]) -> None:
+        """Serve `data` (validated fixture data per vendor) from now on; ids go on where they were."""
+        self.digitalchalk = DigitalChalkTable(data["digitalchalk"])
+        self.fullfabric = FullFabricState(data["fullfabric"], self.ids, self.clock)
+
+    def dump_state(self) -> dict[str, Any]:
+        return {"fullfabric": self.fullfabric.dump(), "digitalchalk": self.digitalchalk.dump()}
+
+    def clear_state(self) -> None:
+        self.ids = ObjectIds(self.settings.seed)
+        self.replace_state(self.settings.fixtures.data)
+
+    def clear_failures(self) -> None:
+        self.rules = RuleSet(self.settings.seed, self.settings.failures)
+
+    def clear_journal(self) -> None:
+        self.journal.clear()
+
+    def reset_clock(self) -> None:
+        self.clock.frozen_at = self.settings.clock_start
+
+    def reset(self) -> None:
+        self.clear_state()
+        self.clear_failures()
+        self.clear_journal()
+        self.reset_clock()
+
 
 class MemoryStore:
-    """All state of one mock, held in this process."""
+    """All worlds of one mock, held in this process: the default one, and one per session."""
 
-    def __init__(self, fixtures: Fixtures, seed: int | None = None, clock: Clock | None = None) -> None:
-        self.fixtures = fixtures
-        self.clock = clock or Clock()
-        self.digitalchalk = DigitalChalkTable(fixtures.data["digitalchalk"])
-        self.fullfabric = FullFabricState(fixtures.data["fullfabric"], seed, self.clock)
+    def __init__(self, settings: Settings, max_sessions: int = 100) -> None:
+        self.settings = settings
+        self.fixtures = settings.fixtures
+        self.default = World(settings)
+        self.max_sessions = max_sessions
+        self._sessions: OrderedDict[str, World] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def world(self, session: str | None = None) -> World:
+        """The default world, or the session's, made from the fixtures on first use (the least recently
+        used session is ended when there are more than `max_sessions`)."""
+        if session is None:
+            return self.default
+        with self._lock:
+            world = self._sessions.get(session)
+            if world is not None:
+                self._sessions.move_to_end(session)
+                return world
+        world = World(self.settings)  # built outside the lock: other sessions need not wait for it
+        with self._lock:
+            world = self._sessions.setdefault(session, world)
+            self._sessions.move_to_end(session)
+            while len(self._sessions) > self.max_sessions:
+                self._sessions.popitem(last=False)
+        return world
+
+    def sessions(self) -> list[str]:
+        with self._lock:
+            return list(self._sessions)
+
+    def end_session(self, session: str) -> bool:
+        with self._lock:
+            return self._sessions.pop(session, None) is not None

@@ -1,0 +1,46 @@
+"""Marshmallow schemas of the admin API's own inputs (rules are `mockserver.failures.RuleSchema`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validates_schema
+from marshmallow.validate import OneOf, Range
+
+from mockserver.clock import parse_instant
+from mockserver.schemas import QueryInteger
+
+APIS = ("fullfabric", "digitalchalk", "unknown")
+
+
+class JournalQuerySchema(Schema):
+    """Filters of `GET /__admin/requests`."""
+
+    api = fields.String(validate=OneOf(APIS))
+    method = fields.String()
+    path = fields.String()
+    status = QueryInteger(validate=Range(100, 599))
+    warnings = fields.String(validate=OneOf(("true", "false")))
+    limit = QueryInteger(validate=Range(min=1))
+
+
+class Instant(fields.String):
+    """An ISO 8601 instant, loaded as unix seconds."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
+        try:
+            return parse_instant(super()._deserialize(value, attr, data, **kwargs))
+        except ValueError:
+            raise ValidationError("Not an ISO 8601 instant, like 2024-04-01T19:33:20Z.") from None
+
+
+class ClockSchema(Schema):
+    """`PUT /__admin/clock`: freeze at `now`, or move the clock on by `advance_seconds`."""
+
+    now = Instant()
+    advance_seconds = fields.Integer(strict=True, validate=Range(min=0, max=100 * 365 * 86400))
+
+    @validates_schema
+    def one_of(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if ("now" in data) == ("advance_seconds" in data):
+            raise ValidationError("Give either now or advance_seconds.")

@@ -1,0 +1,77 @@
+"""The request journal: a bounded ring buffer of what clients sent and got, secrets masked. No Flask."""
+
+from __future__ import annotations
+
+import itertools
+import threading
+from collections import deque
+from collections.abc import Mapping
+from typing import Any
+
+SECRET_HEADERS = frozenset({"ff-auth", "authorization", "proxy-authorization", "cookie", "x-api-key"})
+BODY_LIMIT = 64 * 1024  # bodies kept in an entry, per body
+
+
+def mask_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """Headers with secrets hidden; an Authorization scheme stays visible (`Bearer ****`)."""
+    masked = {}
+    for name, value in headers.items():
+        if name.lower() in SECRET_HEADERS:
+            scheme, _, rest = value.partition(" ")
+            value = f"{scheme} ****" if rest and name.lower().endswith("authorization") else "****"
+        masked[name] = value
+    return masked
+
+
+def body_for_journal(data: bytes, parsed: Any = None, *, is_json: bool = False) -> Any:
+    """A body as the journal keeps it: its JSON when it was JSON, else text, cut at BODY_LIMIT."""
+    if not data:
+        return None
+    if is_json and len(data) <= BODY_LIMIT:
+        return parsed
+    text = data[:BODY_LIMIT].decode("utf-8", errors="replace")
+    return text + ("… (truncated)" if len(data) > BODY_LIMIT else "")
+
+
+class Journal:
+    """The last `size` entries, oldest first."""
+
+    def __init__(self, size: int) -> None:
+        self._entries: deque[dict[str, Any]] = deque(maxlen=size)
+        self._ids = itertools.count(1)
+        self._lock = threading.Lock()
+
+    def record(self, entry: dict[str, Any]) -> None:
+        with self._lock:
+            self._entries.append({"id": next(self._ids), **entry})
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def entries(
+        self,
+        *,
+        api: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        status: int | None = None,
+        warnings: bool | None = None,
+        limit: int | None = None,
+    ) -> list[dict[str, Any]]:
+        """Entries matching every filter given, oldest first; `limit` keeps the newest that many."""
+        with self._lock:
+            entries = list(self._entries)
+        selected = [
+            entry
+            for entry in entries
+            if (api is None or entry["api"] == api)
+            and (method is None or entry["method"] == method.upper())
+            and (path is None or entry["path"] == path)
+            and (status is None or entry["status"] == status)
+            and (warnings is None or bool(entry["warnings"]) == warnings)
+        ]
+        return selected[-limit:] if limit else selected
