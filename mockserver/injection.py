@@ -102,6 +102,9 @@ def fault_response(rule: Rule) -> Response:
 
     def cut_off() -> Iterator[bytes]:
         yield partial
+        # Granian sends a chunk asynchronously: without a pause the close can overtake it, and the
+        # client would see no response at all instead of a partial one.
+        time.sleep(0.05)
         raise ConnectionResetError(f"connection_reset injected by failure rule {rule.name}")
 
     response = Response(cut_off(), status=status, mimetype="application/json")
