@@ -5,13 +5,23 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
+# The clock stays where FullFabric's ObjectIds can hold its seconds (4 bytes): 1970 to 2106.
+EARLIEST, LATEST = 0, 2**32 - 1
+
 
 def parse_instant(text: str) -> float:
-    """Unix seconds of an ISO 8601 instant; one without a zone is taken as UTC. `ValueError` if invalid."""
+    """Unix seconds of an ISO 8601 instant; one without a zone is taken as UTC. `ValueError` if invalid
+    or outside 1970-01-01 to 2106-02-07."""
     instant = datetime.fromisoformat(text)
     if instant.tzinfo is None:
         instant = instant.replace(tzinfo=UTC)
-    return instant.timestamp()
+    return within_range(instant.timestamp())
+
+
+def within_range(seconds: float) -> float:
+    if not EARLIEST <= seconds <= LATEST:
+        raise ValueError("the clock runs from 1970-01-01T00:00:00Z to 2106-02-07T06:28:15Z")
+    return seconds
 
 
 class Clock:

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validates_schema
-from marshmallow.validate import Length, OneOf, Range
+from marshmallow.validate import Length, OneOf, Range, Regexp
+
+from mockserver.schemas import StrictNumber, WholeNumber
 
 APIS = ("fullfabric", "digitalchalk", "admin", "any")
 SCOPES = ("request", "item")
@@ -181,8 +183,10 @@ class RuleSet:
 
     def add(self, spec: Mapping[str, Any]) -> Rule:
         """A rule from a validated spec (see `RuleSchema`)."""
-        self._counter += 1
-        rule_id = spec.get("id") or f"rule-{self._counter}"
+        rule_id = spec.get("id")
+        while rule_id is None or (rule_id in self._rules and "id" not in spec):
+            self._counter += 1  # a made-up id never takes one a user chose
+            rule_id = f"rule-{self._counter}"
         rule = Rule(
             id=rule_id,
             name=spec.get("name") or rule_id,
@@ -239,11 +243,11 @@ class MatchSchema(Schema):
     unit_id = fields.String()
     context_id = fields.String()
     grade_state_name = fields.String()
-    index = fields.Integer(strict=True, validate=Range(min=0))
+    index = WholeNumber(validate=Range(min=0))
 
 
 class RespondSchema(Schema):
-    status = fields.Integer(strict=True, required=True, validate=Range(100, 599))
+    status = WholeNumber(required=True, validate=Range(100, 599))
     json = fields.Raw(allow_none=True)
     headers = fields.Dict(keys=fields.String(validate=Length(min=1)), values=fields.String())
 
@@ -251,17 +255,21 @@ class RespondSchema(Schema):
 class RuleSchema(Schema):
     """A failure rule as users write it."""
 
-    id = fields.String(validate=Length(1, 100))
+    id = fields.String(
+        validate=Regexp(
+            r"[A-Za-z0-9][A-Za-z0-9._~-]{0,99}\Z", error="Letters, digits and . _ ~ - only (it goes in URLs)."
+        )
+    )
     name = fields.String(validate=Length(1, 200))
     api = fields.String(load_default="any", validate=OneOf(APIS))
     scope = fields.String(load_default="request", validate=OneOf(SCOPES))
     match = fields.Nested(MatchSchema, load_default=dict)
     respond = fields.Nested(RespondSchema, allow_none=True)
-    latency_ms = fields.Integer(strict=True, load_default=0, validate=Range(0, 600_000))
+    latency_ms = WholeNumber(load_default=0, validate=Range(0, 600_000))
     fault = fields.String(allow_none=True, validate=OneOf(FAULTS))
-    times = fields.Integer(strict=True, allow_none=True, validate=Range(min=1))
-    after = fields.Integer(strict=True, load_default=0, validate=Range(min=0))
-    probability = fields.Float(allow_none=True, allow_nan=False, validate=Range(0, 1))
+    times = WholeNumber(allow_none=True, validate=Range(min=1))
+    after = WholeNumber(load_default=0, validate=Range(min=0))
+    probability = StrictNumber(allow_none=True, allow_nan=False, validate=Range(0, 1))
 
     @validates_schema
     def coherent(self, data: dict[str, Any], **kwargs: Any) -> None:

@@ -23,6 +23,28 @@ class Number(fields.Field):
         return value
 
 
+class WholeNumber(fields.Integer):
+    """A JSON integer, also when spelled with a zero fraction (`5.0` is an integer to JSON Schema);
+    never a string, a boolean or a fraction."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(strict=True, **kwargs)
+
+    def _validated(self, value: Any) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return super()._validated(value)
+
+
+class StrictNumber(fields.Float):
+    """A JSON number: never a string like "0.5"."""
+
+    def _validated(self, value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise self.make_error("invalid")
+        return super()._validated(value)
+
+
 class QueryInteger(fields.Field):
     """An integer query parameter: ASCII digits only (Python's `int()` would take ' 5', '1_0' or '٥')."""
 

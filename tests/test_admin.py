@@ -213,3 +213,29 @@ def test_unknown_contract_is_404_problem(client: FlaskClient) -> None:
     assert (
         response.get_json()["detail"] == "No contract 'github'. Contracts: fullfabric, digitalchalk, admin."
     )
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        [{"now": "9999-12-31T23:59:59Z"}],
+        [{"now": "1969-12-31T23:59:59Z"}],
+        [{"now": "2106-02-07T06:28:15Z"}, {"advance_seconds": 1}],
+    ],
+)
+def test_the_clock_stays_where_object_ids_can_hold_it(
+    client: FlaskClient, changes: list[dict[str, Any]]
+) -> None:
+    *fine, refused = changes
+    for change in fine:
+        assert client.put("/__admin/clock", json=change).status_code == 200
+    assert client.put("/__admin/clock", json=refused).status_code == 422
+    assert client.get("/__admin/clock").status_code == 200
+
+
+def test_a_numeric_admin_token_works(monkeypatch: pytest.MonkeyPatch) -> None:
+    from mockserver.app import create_app
+
+    monkeypatch.setenv("MOCKSERVER_ADMIN_TOKEN", "12345")
+    client = create_app({"TESTING": True}).test_client()
+    assert client.get("/__admin/failures", headers={"Authorization": "Bearer 12345"}).status_code == 200

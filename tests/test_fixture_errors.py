@@ -54,6 +54,10 @@ def with_registration(**changes: Any) -> dict[str, Any]:
             ["registrations.1.endDate: Not a UTC timestamp like 2012-03-01T06:03:10Z."],
         ),
         (with_registration(user_id="u1"), ["registrations.1.user_id: Unknown field."]),
+        (
+            with_registration(createdDate="2012-3-1T6:3:1Z"),
+            ["registrations.1.createdDate: Not a UTC timestamp like 2012-03-01T06:03:10Z."],
+        ),
         (with_registration(userId=123), ["registrations.1.userId: Not a valid string."]),
         ({"registrations": {"id": "x"}}, ["registrations: Not a valid list."]),
         (

@@ -211,3 +211,32 @@ def test_failures_setting_names_a_file_of_its_own(write_fixtures: Any, tmp_path:
     rules.write_text(FAILURES_YAML)
     client = create_app({"TESTING": True, "FAILURES": str(rules)}).test_client()
     assert client.get(DC_LIST, headers=FF_AUTH | AUTH).status_code == 503
+
+
+@pytest.mark.parametrize("rule_id", ["a/b", ".", "..", "-x", "x" * 101, ""])
+def test_rule_ids_must_work_in_urls(client: FlaskClient, rule_id: str) -> None:
+    response = client.post("/__admin/failures", json={"id": rule_id, "latency_ms": 1})
+    assert response.status_code == 422
+    assert list(response.get_json()["errors"]) == ["id"]
+
+
+def test_a_made_up_id_never_replaces_a_chosen_one(client: FlaskClient) -> None:
+    add_rule(client, id="rule-1", respond={"status": 500})
+    made_up = add_rule(client, respond={"status": 501})
+    assert made_up["id"] != "rule-1"
+    assert [rule["respond"]["status"] for rule in client.get("/__admin/failures").get_json()] == [500, 501]
+
+
+@pytest.mark.parametrize(
+    ("spec", "accepted"),
+    [
+        ({"respond": {"status": 500.0}}, True),  # an integer to JSON
+        ({"latency_ms": 10.0}, True),
+        ({"respond": {"status": 500.5}}, False),
+        ({"respond": {"status": "500"}}, False),
+        ({"latency_ms": 1, "probability": "0.5"}, False),
+        ({"latency_ms": 1, "probability": True}, False),
+    ],
+)
+def test_numbers_are_json_numbers(client: FlaskClient, spec: dict[str, Any], accepted: bool) -> None:
+    assert client.post("/__admin/failures", json=spec).status_code == (201 if accepted else 422)

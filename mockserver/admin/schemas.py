@@ -8,7 +8,7 @@ from marshmallow import Schema, ValidationError, fields, validates_schema
 from marshmallow.validate import OneOf, Range
 
 from mockserver.clock import parse_instant
-from mockserver.schemas import QueryInteger
+from mockserver.schemas import QueryInteger, WholeNumber
 
 APIS = ("fullfabric", "digitalchalk", "unknown")
 
@@ -31,14 +31,16 @@ class Instant(fields.String):
         try:
             return parse_instant(super()._deserialize(value, attr, data, **kwargs))
         except ValueError:
-            raise ValidationError("Not an ISO 8601 instant, like 2024-04-01T19:33:20Z.") from None
+            raise ValidationError(
+                "Not an ISO 8601 instant from 1970 to 2106, like 2024-04-01T19:33:20Z."
+            ) from None
 
 
 class ClockSchema(Schema):
     """`PUT /__admin/clock`: freeze at `now`, or move the clock on by `advance_seconds`."""
 
     now = Instant()
-    advance_seconds = fields.Integer(strict=True, validate=Range(min=0, max=100 * 365 * 86400))
+    advance_seconds = WholeNumber(validate=Range(min=0, max=100 * 365 * 86400))
 
     @validates_schema
     def one_of(self, data: dict[str, Any], **kwargs: Any) -> None:

@@ -12,6 +12,7 @@ from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from marshmallow import ValidationError
 
 from mockserver import __version__
+from mockserver.clock import within_range
 from mockserver.context import store, world
 from mockserver.failures import RuleSchema
 from mockserver.fixtures import FixtureError, validate_state
@@ -71,7 +72,8 @@ def _authorize() -> None:
     token = current_app.config["ADMIN_TOKEN"]
     if token and request.endpoint != "admin.health":
         scheme, _, given = request.headers.get("Authorization", "").partition(" ")
-        if scheme.lower() != "bearer" or given.strip() != token:
+        # str(): MOCKSERVER_ADMIN_TOKEN=12345 arrives as a number through Flask's env parsing
+        if scheme.lower() != "bearer" or given.strip() != str(token):
             raise Problem(401, "The admin API needs Authorization: Bearer <MOCKSERVER_ADMIN_TOKEN>.")
 
 
@@ -237,9 +239,11 @@ def put_clock() -> Response:
     if "now" in change:
         clock.frozen_at = change["now"]
     else:
-        clock.frozen_at = (clock.frozen_at if clock.frozen_at is not None else time.time()) + change[
-            "advance_seconds"
-        ]
+        moved = (clock.frozen_at if clock.frozen_at is not None else time.time()) + change["advance_seconds"]
+        try:
+            clock.frozen_at = within_range(moved)
+        except ValueError as error:
+            raise Problem(422, f"Cannot advance the clock: {error}.") from None
     return jsonify(_clock_json())
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import calendar
+import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -25,8 +26,14 @@ FIELDS = (
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 
 
+_TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\Z")
+
+
 def parse_timestamp(value: str) -> int:
-    """Unix seconds of a vendor timestamp `YYYY-MM-DDTHH:MM:SSZ` (UTC); `ValueError` if malformed."""
+    """Unix seconds of a vendor timestamp `YYYY-MM-DDTHH:MM:SSZ` (UTC); `ValueError` if malformed.
+    Digits are counted: strptime alone would take `2012-3-1T6:3:1Z` and serve it as written."""
+    if not _TIMESTAMP.match(value):
+        raise ValueError(f"not a timestamp like 2012-03-01T06:03:10Z: {value!r}")
     return calendar.timegm(time.strptime(value, TIMESTAMP_FORMAT))
 
 

@@ -31,6 +31,8 @@ class UnixSeconds(fields.Field):
     """A unix timestamp in whole seconds."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value < 2**32:
             raise ValidationError("Not a unix timestamp (whole seconds).")
         return value
