@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 from datetime import UTC, datetime
 
-# The clock stays where FullFabric's ObjectIds can hold its seconds (4 bytes): 1970 to 2106.
-EARLIEST, LATEST = 0, 2**32 - 1
+# The clock stays within 1970..2105, where FullFabric's ObjectIds can hold its seconds (4 bytes).
+EARLIEST, LATEST = 0, 4_291_747_199  # 2105-12-31T23:59:59Z
 
 
 def parse_instant(text: str) -> float:
     """Unix seconds of an ISO 8601 instant; one without a zone is taken as UTC. `ValueError` if invalid
-    or outside 1970-01-01 to 2106-02-07."""
+    or outside 1970-01-01 to 2105-12-31."""
     instant = datetime.fromisoformat(text)
     if instant.tzinfo is None:
         instant = instant.replace(tzinfo=UTC)
@@ -20,7 +20,7 @@ def parse_instant(text: str) -> float:
 
 def within_range(seconds: float) -> float:
     if not EARLIEST <= seconds <= LATEST:
-        raise ValueError("the clock runs from 1970-01-01T00:00:00Z to 2106-02-07T06:28:15Z")
+        raise ValueError("the clock runs from 1970-01-01T00:00:00Z to 2105-12-31T23:59:59Z")
     return seconds
 
 

@@ -30,6 +30,10 @@ class FixtureError(Exception):
         self.problems = problems
 
 
+class FixtureConflict(FixtureError):
+    """Every record is valid on its own, but ids repeat or references lead nowhere."""
+
+
 class _Loader(yaml.SafeLoader):
     """YAML without implicit timestamps: `2012-03-01T06:03:10Z` stays the string the vendor sends."""
 
@@ -53,20 +57,26 @@ def load_failures(path: Path) -> list[dict[str, Any]]:
 
 
 def validate_state(data: Any, source: str = "state") -> dict[str, dict[str, Any]]:
-    """Whole state (`{"fullfabric": …, "digitalchalk": …}`) validated like fixture files."""
+    """Whole state (`{"fullfabric": …, "digitalchalk": …}`) validated like fixture files: first each record
+    on its own (`FixtureError`), then how records refer to each other (`FixtureConflict`)."""
     if not isinstance(data, dict):
         raise FixtureError([f"{source}: (top level): must be an object with fullfabric and digitalchalk"])
-    problems = [f"{source}: {name}: Unknown vendor." for name in data if name not in VENDOR_SCHEMAS]
-    loaded = {}
-    for vendor, schema in VENDOR_SCHEMAS.items():
-        try:
-            loaded[vendor] = schema().load(data.get(vendor, {}))
-        except ValidationError as error:
-            problems.extend(
-                f"{source}: {vendor}.{where}: {message}" for where, message in flatten_errors(error.messages)
-            )
-    if problems:
-        raise FixtureError(problems)
+    unknown = [f"{source}: {name}: Unknown vendor." for name in data if name not in VENDOR_SCHEMAS]
+    if unknown:
+        raise FixtureError(unknown)
+    loaded: dict[str, dict[str, Any]] = {}
+    for check_references, error_class in ((False, FixtureError), (True, FixtureConflict)):
+        problems: list[str] = []
+        for vendor, schema_class in VENDOR_SCHEMAS.items():
+            schema = schema_class()
+            schema.check_references = check_references  # type: ignore[attr-defined]
+            try:
+                loaded[vendor] = schema.load(data.get(vendor, {}))
+            except ValidationError as error:
+                flat = flatten_errors(error.messages)
+                problems.extend(f"{source}: {vendor}.{where}: {message}" for where, message in flat)
+        if problems:
+            raise error_class(problems)
     return loaded
 
 

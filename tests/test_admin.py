@@ -106,9 +106,22 @@ def test_invalid_state_is_422_listing_each_problem_and_changes_nothing(client: F
     response = client.put("/__admin/state", json=broken)
     assert response.status_code == 422
     assert response.mimetype == "application/problem+json"
+    # Each record is judged on its own first: how records refer to each other comes after.
     assert response.get_json()["errors"] == [
-        "state: fullfabric.transcripts.0.unit_id: Unknown unit 000000000000000000000000.",
         "state: digitalchalk.registrations.0.status: must be one of active, passed, failed, ejected",
+    ]
+    assert client.get("/__admin/state").get_json() == before
+
+
+def test_state_whose_references_lead_nowhere_is_409_and_changes_nothing(client: FlaskClient) -> None:
+    before = client.get("/__admin/state").get_json()
+    broken = copy.deepcopy(before)
+    broken["fullfabric"]["transcripts"][0]["unit_id"] = "0" * 24
+    response = client.put("/__admin/state", json=broken)
+    assert response.status_code == 409
+    assert response.mimetype == "application/problem+json"
+    assert response.get_json()["errors"] == [
+        "state: fullfabric.transcripts.0.unit_id: Unknown unit 000000000000000000000000."
     ]
     assert client.get("/__admin/state").get_json() == before
 
@@ -139,13 +152,13 @@ def test_a_profile_added_through_the_admin_api_can_register(client: FlaskClient)
         (
             "digitalchalk/registrations",
             [NEW_REGISTRATION, NEW_REGISTRATION],
-            422,
+            409,
             ["1.id: Duplicate id, already used by registrations.5."],
         ),
         (
             "fullfabric/transcripts",
             {"profile_id": "0" * 24, "unit_id": UNIT_ONE_GRADE, "course_id": COURSE},
-            422,
+            409,
             ["0.profile_id: Unknown profile 000000000000000000000000."],
         ),
         ("digitalchalk/offerings", {}, 404, None),
@@ -220,7 +233,7 @@ def test_unknown_contract_is_404_problem(client: FlaskClient) -> None:
     [
         [{"now": "9999-12-31T23:59:59Z"}],
         [{"now": "1969-12-31T23:59:59Z"}],
-        [{"now": "2106-02-07T06:28:15Z"}, {"advance_seconds": 1}],
+        [{"now": "2105-12-31T23:59:59Z"}, {"advance_seconds": 1}],
     ],
 )
 def test_the_clock_stays_where_object_ids_can_hold_it(
@@ -229,7 +242,8 @@ def test_the_clock_stays_where_object_ids_can_hold_it(
     *fine, refused = changes
     for change in fine:
         assert client.put("/__admin/clock", json=change).status_code == 200
-    assert client.put("/__admin/clock", json=refused).status_code == 422
+    # A bad instant is invalid input; advancing too far conflicts with where the clock is.
+    assert client.put("/__admin/clock", json=refused).status_code == (409 if fine else 422)
     assert client.get("/__admin/clock").status_code == 200
 
 

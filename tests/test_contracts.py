@@ -15,11 +15,15 @@ from mockserver.resources import data_dir
 from .conftest import default_fixture
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
+# Servers run with an admin token, so that `ignored_auth` checks the admin API's too.
+ADMIN_TOKEN = "contract-admin-token"
 # (contract, auth header, server modes): strict mode is run where the contract describes it too;
-# FullFabric's contract describes the vendor's leniency towards unknown body fields.
+# FullFabric's contract describes the vendor's leniency towards unknown body fields, and strict mode
+# does not concern the admin API.
 CONTRACTS = [
     ("digitalchalk", "Authorization: Bearer contract-token", ["lenient", "strict"]),
     ("fullfabric", "FF-Auth: contract-token", ["lenient"]),
+    ("admin", f"Authorization: Bearer {ADMIN_TOKEN}", ["lenient"]),
 ]
 
 
@@ -40,7 +44,12 @@ def token_fixtures(write_fixtures: Any) -> Path:
 def test_schemathesis_finds_no_failure(
     live_server: Any, token_fixtures: Path, tmp_path: Path, contract: str, auth: str, mode: str
 ) -> None:
-    server = live_server("--fixtures", str(token_fixtures), *(["--strict"] if mode == "strict" else []))
+    server = live_server(
+        "--fixtures",
+        str(token_fixtures),
+        *(["--strict"] if mode == "strict" else []),
+        env={"MOCKSERVER_ADMIN_TOKEN": ADMIN_TOKEN},
+    )
     result = subprocess.run(
         [
             str(SCHEMATHESIS),

@@ -32,7 +32,7 @@ class Instant(fields.String):
             return parse_instant(super()._deserialize(value, attr, data, **kwargs))
         except ValueError:
             raise ValidationError(
-                "Not an ISO 8601 instant from 1970 to 2106, like 2024-04-01T19:33:20Z."
+                "Not an ISO 8601 instant from 1970 to 2105, like 2024-04-01T19:33:20Z."
             ) from None
 
 

@@ -15,7 +15,7 @@ from mockserver import __version__
 from mockserver.clock import within_range
 from mockserver.context import store, world
 from mockserver.failures import RuleSchema
-from mockserver.fixtures import FixtureError, validate_state
+from mockserver.fixtures import FixtureConflict, FixtureError, validate_state
 from mockserver.resources import data_dir
 from mockserver.schemas import flatten_errors
 
@@ -64,6 +64,8 @@ def _invalid(error: ValidationError) -> Response:
 
 @bp.errorhandler(FixtureError)
 def _invalid_state(error: FixtureError) -> Response:
+    if isinstance(error, FixtureConflict):
+        return problem(409, "The records conflict with each other or with the state.", errors=error.problems)
     return problem(422, "The state is not valid.", errors=error.problems)
 
 
@@ -201,6 +203,7 @@ def add_records(api: str, collection: str) -> Response:
     try:
         loaded = validate_state(state)
     except FixtureError as error:
+        status = 409 if isinstance(error, FixtureConflict) else 422
         # Name the posted records by their place in the request, not in the whole collection.
         prefix = f"state: {api}.{collection}."
         problems = []
@@ -209,7 +212,8 @@ def add_records(api: str, collection: str) -> Response:
                 index, _, rest = text[len(prefix) :].partition(".")
                 text = f"{int(index) - first}.{rest}" if int(index) >= first else text
             problems.append(text)
-        raise Problem(422, "The records are not valid.", errors=problems) from None
+        detail = "The records conflict with the state." if status == 409 else "The records are not valid."
+        raise Problem(status, detail, errors=problems) from None
     current.replace_state(loaded)
     response = jsonify({"added": len(records), "total": len(state[api][collection])})
     response.status_code = 201
@@ -243,7 +247,10 @@ def put_clock() -> Response:
         try:
             clock.frozen_at = within_range(moved)
         except ValueError as error:
-            raise Problem(422, f"Cannot advance the clock: {error}.") from None
+            # Whether it fits depends on where the clock is: a conflict with the state, not bad input.
+            raise Problem(
+                409, "Cannot advance the clock that far.", errors=[f"advance_seconds: {error}."]
+            ) from None
     return jsonify(_clock_json())
 
 
