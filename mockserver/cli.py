@@ -44,6 +44,12 @@ def main() -> None:
     envvar="MOCKSERVER_FIXTURES",
     help="Folder of fixture files (default: the vendors' examples).",
 )
+@click.option(
+    "--failures",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    envvar="MOCKSERVER_FAILURES",
+    help="File of failure rules (default: failures.yaml in the fixtures folder, if there is one).",
+)
 @click.option("--seed", type=int, envvar="MOCKSERVER_SEED", help="Seed for made-up ids (default: random).")
 @click.option(
     "--clock",
@@ -76,6 +82,7 @@ def run(
     host: str,
     port: int,
     fixtures: Path | None,
+    failures: Path | None,
     seed: int | None,
     clock: str | None,
     strict: bool,
@@ -88,6 +95,7 @@ def run(
 
     settings = {
         "FIXTURES": str(fixtures) if fixtures else None,
+        "FAILURES": str(failures) if failures else None,
         "SEED": seed,
         "CLOCK": clock,
         "STRICT": strict,
@@ -115,7 +123,7 @@ def run(
             f"  DigitalChalk  {base}/dc/api/v5/registrations"
             f"  ({len(world.digitalchalk)} registrations from {sources['digitalchalk']})"
         )
-        click.echo(f"  Admin         {base}/__admin/health")
+        click.echo(f"  Admin         {base}/__admin  ({len(world.rules)} failure rules)")
         sys.stdout.flush()
 
     serve(app, host=host, port=port, threads=threads, on_ready=banner)

@@ -240,3 +240,14 @@ def test_a_made_up_id_never_replaces_a_chosen_one(client: FlaskClient) -> None:
 )
 def test_numbers_are_json_numbers(client: FlaskClient, spec: dict[str, Any], accepted: bool) -> None:
     assert client.post("/__admin/failures", json=spec).status_code == (201 if accepted else 422)
+
+
+def test_run_takes_a_failures_file(live_server: Any, tmp_path: Any) -> None:
+    import httpx
+
+    rules = tmp_path / "chaos.yaml"
+    rules.write_text(FAILURES_YAML)
+    server = live_server("--failures", str(rules))
+    assert httpx.get(f"{server.url}{DC_LIST}", headers=AUTH).status_code == 503
+    server.stop()
+    assert "(1 failure rules)" in server.stdout

@@ -37,7 +37,7 @@ def test_serves_the_vendor_example_over_http_and_stops_on_sigterm(live_server: A
         f"  FullFabric    {server.url}/apis/registrations/profiles/{{profile_id}}/registrations"
         f"  (2 profiles from {fixtures / 'fullfabric.yaml'})",
         f"  DigitalChalk  {server.url}{DC_LIST}  (5 registrations from {fixtures / 'digitalchalk.yaml'})",
-        f"  Admin         {server.url}/__admin/health",
+        f"  Admin         {server.url}/__admin  (0 failure rules)",
     ]
     assert f"GET {DC_LIST}?createdDate=2012-01 200 " in server.stdout
     assert "Traceback" not in server.stderr
