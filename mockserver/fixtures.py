@@ -8,14 +8,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from marshmallow import Schema, ValidationError
+from marshmallow import ValidationError
 
 from mockserver.digitalchalk.schemas import DigitalChalkFixtureSchema
 from mockserver.failures import FailuresFileSchema
 from mockserver.fullfabric.schemas import FullFabricFixtureSchema
-from mockserver.schemas import flatten_errors
+from mockserver.schemas import FixtureSchema, flatten_errors
 
-VENDOR_SCHEMAS: dict[str, type[Schema]] = {
+VENDOR_SCHEMAS: dict[str, type[FixtureSchema]] = {
     "fullfabric": FullFabricFixtureSchema,
     "digitalchalk": DigitalChalkFixtureSchema,
 }
@@ -69,7 +69,7 @@ def validate_state(data: Any, source: str = "state") -> dict[str, dict[str, Any]
         problems: list[str] = []
         for vendor, schema_class in VENDOR_SCHEMAS.items():
             schema = schema_class()
-            schema.check_references = check_references  # type: ignore[attr-defined]
+            schema.check_references = check_references
             try:
                 loaded[vendor] = schema.load(data.get(vendor, {}))
             except ValidationError as error:

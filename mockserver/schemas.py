@@ -54,6 +54,13 @@ class QueryInteger(fields.Field):
         return int(value)
 
 
+class FixtureSchema(Schema):
+    """A vendor's fixture file. Its schema validators check how records refer to each other, unless
+    `check_references` is off (to judge each record on its own first)."""
+
+    check_references = True
+
+
 class TokenSchema(Schema):
     """A token listed in a vendor fixture, with its state."""
 

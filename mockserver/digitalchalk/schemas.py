@@ -14,7 +14,7 @@ from mockserver.digitalchalk.domain import (
     parse_timestamp,
 )
 from mockserver.digitalchalk.filters import InvalidDateFilter, parse_date_filter
-from mockserver.schemas import Number, QueryInteger, TokenSchema
+from mockserver.schemas import FixtureSchema, Number, QueryInteger, TokenSchema
 
 _STATUS_ERROR = "must be one of " + ", ".join(STATUSES)
 
@@ -53,13 +53,11 @@ class RegistrationSchema(Schema):
     endDate = Timestamp(allow_none=True)
 
 
-class DigitalChalkFixtureSchema(Schema):
+class DigitalChalkFixtureSchema(FixtureSchema):
     """`fixtures/digitalchalk.yaml`: accepted tokens (none listed: any) and the registrations."""
 
     tokens = fields.List(fields.Nested(TokenSchema), load_default=list)
     registrations = fields.List(fields.Nested(RegistrationSchema), load_default=list)
-
-    check_references = True  # off: validate each record on its own
 
     @validates_schema
     def unique_ids(self, data: dict[str, Any], **kwargs: Any) -> None:

@@ -9,7 +9,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, val
 from marshmallow.validate import Length, OneOf, Regexp
 
 from mockserver.fullfabric.transcripts import KEEP, REGISTRATION_STATES, GradeInput, RegistrationItem
-from mockserver.schemas import TokenSchema
+from mockserver.schemas import FixtureSchema, TokenSchema
 
 OBJECT_ID = Regexp(r"[0-9a-f]{24}\Z", error="Not an ObjectId (24 lowercase hex digits).")
 
@@ -105,7 +105,7 @@ class TranscriptEntrySchema(Schema):
     registration = fields.Nested(StoredRegistrationSchema, allow_none=True, load_default=None)
 
 
-class FullFabricFixtureSchema(Schema):
+class FullFabricFixtureSchema(FixtureSchema):
     """`fixtures/fullfabric.yaml`: tokens, the catalog, and each profile's transcript."""
 
     tokens = fields.List(fields.Nested(TokenSchema), load_default=list)
@@ -115,8 +115,6 @@ class FullFabricFixtureSchema(Schema):
     units = fields.List(fields.Nested(UnitSchema), load_default=list)
     grade_states = fields.List(fields.Nested(GradeStateSchema), load_default=list)
     transcripts = fields.List(fields.Nested(TranscriptEntrySchema), load_default=list)
-
-    check_references = True  # off: validate each record on its own
 
     @validates_schema
     def references(self, data: dict[str, Any], **kwargs: Any) -> None:
