@@ -14,6 +14,7 @@ from mockserver import requestlog
 from mockserver.admin import views as admin
 from mockserver.clock import parse_instant
 from mockserver.config import DEFAULTS
+from mockserver.context import api_of
 from mockserver.digitalchalk import views as digitalchalk
 from mockserver.fixtures import load_failures, load_fixtures
 from mockserver.fullfabric import views as fullfabric
@@ -25,10 +26,10 @@ logger = logging.getLogger("mockserver")
 
 # Errors that no view handled (unknown path, wrong method) are written in the format of the API
 # whose path they fall under; anything else gets the admin API's problem+json.
-ERROR_WRITERS: tuple[tuple[str, Callable[[int, str], Response]], ...] = (
-    ("/dc/", digitalchalk.error_response),
-    ("/apis/", fullfabric.error_response),
-)
+ERROR_WRITERS: dict[str, Callable[[int, str], Response]] = {
+    "digitalchalk": digitalchalk.error_response,
+    "fullfabric": fullfabric.error_response,
+}
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
@@ -64,10 +65,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
 
 def _write_error(status: int, message: str) -> Response:
-    for prefix, write in ERROR_WRITERS:
-        if request.path.startswith(prefix):
-            return write(status, message)
-    return admin.problem(status, message)
+    write = ERROR_WRITERS.get(api_of(request.path), admin.problem)
+    return write(status, message)
 
 
 def _http_error(error: HTTPException) -> Response:

@@ -203,7 +203,8 @@ class Transcripts:
             raise UnitNotOffered(
                 f"unit {unit.id} is not offered in course {course_id} of context {item.context_id}"
             )
-        unknown = [grade.name for grade in item.grades if grade.name not in unit.grade_names()]
+        known_names = unit.grade_names()
+        unknown = [grade.name for grade in item.grades if grade.name not in known_names]
         if unknown:
             known = ", ".join(grade.name for grade in unit.grades) or "none"
             raise UnknownGrade(f"unit {unit.id} has no grade {', '.join(unknown)} (its grades: {known})")

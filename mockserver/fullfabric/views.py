@@ -14,7 +14,7 @@ from marshmallow import ValidationError
 from werkzeug.http import parse_options_header
 
 from mockserver.auth import check_token
-from mockserver.context import world
+from mockserver.context import api_of, world
 from mockserver.errors import MockserverError, Unauthorized
 from mockserver.injection import call_for, matched
 from mockserver.requestlog import warn, warnings
@@ -85,7 +85,7 @@ def error_response(status: int, message: str, code: str | None = None) -> Respon
 def request_id(response: Response) -> Response:
     """Every FullFabric response carries `X-Request-Id`: the client's own, if it sent one (as Rails
     does, sanitised), else a fresh UUID."""
-    if request.path.startswith("/apis/"):
+    if api_of(request.path) == "fullfabric":
         given = _REQUEST_ID_UNSAFE.sub("", request.headers.get("X-Request-Id", ""))[:255]
         response.headers["X-Request-Id"] = given or str(uuid.uuid4())
     return response
