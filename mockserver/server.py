@@ -14,6 +14,7 @@ from granian.server import Server
 # The app built (and its fixtures validated) before serving; the worker inherits it through fork(),
 # so fixtures are read once and a broken file stops `mockserver run` before anything listens.
 _app: Flask | None = None
+WORKER_STOP_SECONDS = 5
 
 
 def _load_app(target: str) -> Flask:
@@ -43,6 +44,10 @@ def serve(app: Flask, host: str, port: int, threads: int, on_ready: Callable[[],
         blocking_threads=threads,
         log_level=LogLevels.warning,
         websockets=False,
+        # Granian's worker hung in its own signal handler at shutdown 3 times here (stopped by `timeout`
+        # or `pkill`, after FullFabric posts; not reproducible on demand). With this, the main process
+        # kills a worker that has not stopped after this many seconds, so a stop signal always ends it.
+        workers_kill_timeout=WORKER_STOP_SECONDS,
     )
     logging.getLogger("_granian").addFilter(_QuietThreadAdvice())
     server.on_startup(on_ready)
