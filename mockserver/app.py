@@ -14,7 +14,7 @@ from mockserver import requestlog
 from mockserver.admin import views as admin
 from mockserver.clock import parse_instant
 from mockserver.config import DEFAULTS
-from mockserver.context import api_of
+from mockserver.context import SessionPrefix, api_of
 from mockserver.digitalchalk import views as digitalchalk
 from mockserver.fixtures import load_failures, load_fixtures
 from mockserver.fullfabric import views as fullfabric
@@ -61,6 +61,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
+    app.wsgi_app = SessionPrefix(app.wsgi_app)  # type: ignore[method-assign]
     return app
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable, Iterable
+from typing import Any
+
 from flask import current_app, g, request
 
 from mockserver.store.memory import MemoryStore, World
 
 SESSION_HEADER = "X-Mockserver-Session"
+SESSION_PREFIX = re.compile(r"/__session/(?P<session>[A-Za-z0-9._~-]{1,128})(?P<rest>/.*)?\Z", re.S)
 API_PREFIXES = (("/apis/", "fullfabric"), ("/dc/", "digitalchalk"), ("/__admin", "admin"))
 
 
@@ -31,3 +36,22 @@ def api_of(path: str) -> str:
         if path.startswith(prefix):
             return api
     return "unknown"
+
+
+class SessionPrefix:
+    """WSGI middleware: `/__session/<id>/<path>` is `<path>` with `X-Mockserver-Session: <id>`.
+
+    A client under test then needs only a base URL, no header: the prefix becomes the script root, so the
+    links the mock writes (DigitalChalk's `next` and `prev`) keep it."""
+
+    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        found = SESSION_PREFIX.match(environ.get("PATH_INFO", ""))
+        if found is not None:
+            prefix = f"/__session/{found['session']}"
+            environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + prefix
+            environ["PATH_INFO"] = found["rest"] or "/"
+            environ["HTTP_X_MOCKSERVER_SESSION"] = found["session"]
+        return self.app(environ, start_response)

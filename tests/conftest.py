@@ -14,6 +14,9 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+# httpcore is imported here, not first inside a test: pytester drops the modules a test imported, and
+# httpx would then no longer recognise the errors of the httpcore imported afresh.
+import httpcore  # noqa: F401
 import httpx
 import pytest
 import yaml
@@ -24,6 +27,8 @@ from mockserver.app import create_app
 from mockserver.fixtures import load_yaml
 from mockserver.resources import data_dir
 from mockserver.store import World
+
+pytest_plugins = ("pytester",)
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -45,10 +50,16 @@ def ff_path(profile_id: str = PROFILE) -> str:
 
 
 def ff_post(
-    client: FlaskClient, *items: Any, profile_id: str = PROFILE, headers: dict[str, str] | None = None
+    client: FlaskClient,
+    *items: Any,
+    profile_id: str = PROFILE,
+    headers: dict[str, str] | None = None,
+    prefix: str = "",
 ) -> Any:
     """POST `items` as FullFabric registrations; return the response."""
-    return client.post(ff_path(profile_id), json={"registrations": list(items)}, headers=headers or FF_AUTH)
+    return client.post(
+        prefix + ff_path(profile_id), json={"registrations": list(items)}, headers=headers or FF_AUTH
+    )
 
 
 class NoServerErrorsClient(FlaskClient):

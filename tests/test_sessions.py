@@ -64,6 +64,29 @@ def test_sessions_are_listed_and_ended(client: FlaskClient) -> None:
     assert client.get("/__admin/requests", headers=session("a")).get_json() == []
 
 
+def test_a_path_prefix_names_the_session_instead_of_the_header(client: FlaskClient, store: Any) -> None:
+    prefix = "/__session/run-1"
+    posted = ff_post(client, ITEM, profile_id=OTHER_PROFILE, headers={"FF-Auth": "t"}, prefix=prefix)
+    assert posted.status_code == 200
+    assert len(store.fullfabric.transcripts.registrations()) == 1  # not in the default world
+    journal = client.get("/__admin/requests", headers=session("run-1")).get_json()
+    assert [(entry["session"], entry["path"]) for entry in journal] == [("run-1", ff_path(OTHER_PROFILE))]
+    assert client.get(f"{prefix}/__admin/requests").get_json() == journal
+
+
+def test_links_keep_the_session_prefix(client: FlaskClient) -> None:
+    body = client.get(f"/__session/run-1{DC_LIST}?limit=2", headers=AUTH).get_json()
+    assert body["next"] == f"http://localhost/__session/run-1{DC_LIST}?limit=2&offset=2"
+    assert client.get(body["next"], headers=AUTH).get_json()["prev"].startswith(
+        f"http://localhost/__session/run-1{DC_LIST}?"
+    )
+
+
+@pytest.mark.parametrize("path", ["/__session/", "/__session/a b/dc/api/v5/registrations", "/__session/x"])
+def test_a_malformed_prefix_is_an_unknown_path(client: FlaskClient, path: str) -> None:
+    assert client.get(path, headers=AUTH).status_code == 404
+
+
 class TestBounded:
     @pytest.fixture
     def config(self) -> dict[str, Any]:
