@@ -27,6 +27,7 @@ lint: install
 
 test: lint
 	$(BIN)/pytest
+	cd examples/grade-sync && $(CURDIR)/$(BIN)/pytest -n 4
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis dist build
