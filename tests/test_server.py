@@ -54,19 +54,27 @@ def test_configured_by_environment_with_json_logs(live_server: Any) -> None:
         }
     }
 
+    session = {"X-Mockserver-Session": "s-1"}
+    rule = {"name": "dc-down", "api": "digitalchalk", "respond": {"status": 503}}
+    assert httpx.post(f"{server.url}/__admin/failures", json=rule, headers=session).status_code == 201
+    assert httpx.get(f"{server.url}{DC_LIST}", headers=AUTH | session).status_code == 503
+
     server.stop()
     entries = [json.loads(line) for line in server.stdout.splitlines() if line.startswith("{")]
-    entry = next(entry for entry in entries if entry["path"] == DC_LIST)
-    assert entry["method"] == "GET"
-    assert entry["query"] == "user_id=1"
-    assert entry["status"] == 400
-    assert entry["duration_ms"] > 0
-    assert entry["warnings"] == [
+    refused, failed = [entry for entry in entries if entry["path"] == DC_LIST]
+    assert refused["method"] == "GET"
+    assert refused["query"] == "user_id=1"
+    assert refused["status"] == 400
+    assert refused["duration_ms"] > 0
+    assert refused["session"] is None
+    assert refused["warning_count"] == 1
+    assert refused["warnings"] == [
         {
             "parameter": "user_id",
             "message": "unknown parameter, which DigitalChalk ignores (did you mean userId?)",
         }
     ]
+    assert (failed["session"], failed["matched_rules"], failed["warning_count"]) == ("s-1", ["dc-down"], 0)
 
 
 def test_flags_choose_fixtures_and_strictness(live_server: Any, write_fixtures: Any) -> None:
