@@ -91,3 +91,11 @@ def test_fixture_example_loads(tmp_path: Any) -> None:
     fixtures = load_fixtures(tmp_path)
     assert fixtures.data["digitalchalk"]["registrations"][0]["grade"] == 88.5
     assert [token["state"] for token in fixtures.data["digitalchalk"]["tokens"]] == ["active", "revoked"]
+
+
+def test_pytest_example_passes(pytester: pytest.Pytester) -> None:
+    (example,) = [block for block in BLOCKS if note(block, "pytest example") is not None]
+    name = example["body"].splitlines()[0].removeprefix("# ")
+    pytester.makepyfile(**{name.removesuffix(".py"): example["body"]})
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--mockserver-no-warnings", name)
+    result.assert_outcomes(passed=2)
