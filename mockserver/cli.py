@@ -11,6 +11,9 @@ from mockserver import __version__, requestlog
 from mockserver.clock import parse_instant
 from mockserver.config import SERVER_DEFAULTS
 from mockserver.fixtures import FixtureError
+from mockserver.fixtures_cli import fixtures
+from mockserver.health import health
+from mockserver.verify import verify
 
 
 def _instant(context: click.Context, parameter: click.Parameter, value: str | None) -> str | None:
@@ -127,3 +130,8 @@ def run(
         sys.stdout.flush()
 
     serve(app, host=host, port=port, threads=threads, on_ready=banner)
+
+
+main.add_command(verify)
+main.add_command(health)
+main.add_command(fixtures)

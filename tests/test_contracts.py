@@ -1,4 +1,4 @@
-"""schemathesis, with every check, runs each contract against a real server: zero failures."""
+"""`mockserver verify`: schemathesis, with every check, runs each contract against a real server."""
 
 from __future__ import annotations
 
@@ -9,22 +9,38 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
-from mockserver.resources import data_dir
+from .conftest import DC_LIST, default_fixture, free_port
 
-from .conftest import default_fixture
-
-SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
+MOCKSERVER = Path(sys.executable).with_name("mockserver")
 # Servers run with an admin token, so that `ignored_auth` checks the admin API's too.
 ADMIN_TOKEN = "contract-admin-token"
-# (contract, auth header, server modes): strict mode is run where the contract describes it too;
-# FullFabric's contract describes the vendor's leniency towards unknown body fields, and strict mode
-# does not concern the admin API.
-CONTRACTS = [
-    ("digitalchalk", "Authorization: Bearer contract-token", ["lenient", "strict"]),
-    ("fullfabric", "FF-Auth: contract-token", ["lenient"]),
-    ("admin", f"Authorization: Bearer {ADMIN_TOKEN}", ["lenient"]),
-]
+TOKENS = ["--fullfabric-token", "contract-token", "--digitalchalk-token", "contract-token"]
+# (contract, server modes): strict mode is run where the contract describes it too; FullFabric's
+# contract describes the vendor's leniency towards unknown body fields, and strict mode does not
+# concern the admin API.
+CONTRACTS = [("digitalchalk", ["lenient", "strict"]), ("fullfabric", ["lenient"]), ("admin", ["lenient"])]
+
+
+def verify(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`mockserver verify` run from `cwd` (where schemathesis keeps its example database), with none of
+    the tester's MOCKSERVER_* settings, which could give it tokens."""
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("MOCKSERVER_")}
+    return subprocess.run(
+        [str(MOCKSERVER), "verify", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+        env=environment,
+    )
+
+
+def summary(result: subprocess.CompletedProcess[str]) -> list[str]:
+    """The lines verify prints after the runs, one per API."""
+    lines = result.stdout.splitlines()
+    return lines[[index for index, line in enumerate(lines) if line.startswith("mockserver verify ")][-1] :]
 
 
 @pytest.fixture
@@ -38,11 +54,10 @@ def token_fixtures(write_fixtures: Any) -> Path:
 
 
 @pytest.mark.parametrize(
-    ("contract", "auth", "mode"),
-    [(contract, auth, mode) for contract, auth, modes in CONTRACTS for mode in modes],
+    ("contract", "mode"), [(contract, mode) for contract, modes in CONTRACTS for mode in modes]
 )
 def test_schemathesis_finds_no_failure(
-    live_server: Any, token_fixtures: Path, tmp_path: Path, contract: str, auth: str, mode: str
+    live_server: Any, token_fixtures: Path, tmp_path: Path, contract: str, mode: str
 ) -> None:
     server = live_server(
         "--fixtures",
@@ -50,33 +65,52 @@ def test_schemathesis_finds_no_failure(
         *(["--strict"] if mode == "strict" else []),
         env={"MOCKSERVER_ADMIN_TOKEN": ADMIN_TOKEN},
     )
-    result = subprocess.run(
-        [
-            str(SCHEMATHESIS),
-            "run",
-            str(data_dir("contracts") / f"{contract}.yaml"),
-            "--url",
-            server.url,
-            "--checks",
-            "all",
-            "--seed",
-            "1",
-            "--max-examples",
-            "150",
-            "--workers",
-            "1",
-            "--header",
-            auth,
-            "--report-dir",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
+    result = verify(
+        server.url,
+        *("--api", contract, *TOKENS, "--admin-token", ADMIN_TOKEN),
+        *("--seed", "1", "--max-examples", "150", "--workers", "1"),
         cwd=tmp_path,
-        env={**os.environ, "SCHEMATHESIS_HOOKS": "mockserver.contract_hooks"},
     )
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "No issues found" in result.stdout
     for phase in ("Examples", "Coverage", "Fuzzing"):
         assert f"✅ {phase}" in result.stdout
+    assert summary(result) == [f"mockserver verify {server.url}:", f"  {contract:<13} passed"]
+
+
+def test_verify_fails_when_the_server_breaks_its_contract(live_server: Any, tmp_path: Path) -> None:
+    rules = tmp_path / "failures.yaml"
+    teapot = {"name": "teapot", "api": "digitalchalk", "match": {"path": DC_LIST}, "respond": {"status": 418}}
+    rules.write_text(yaml.safe_dump({"rules": [teapot]}))
+    server = live_server("--failures", str(rules))
+
+    apis = ("--api", "digitalchalk", "--api", "fullfabric")  # run in their own order, FullFabric first
+    result = verify(server.url, *apis, "--seed", "1", "--max-examples", "5", cwd=tmp_path)
+
+    assert result.returncode == 1, result.stdout[-6000:] + result.stderr[-2000:]
+    assert "Undocumented status code" in result.stdout
+    assert "Received: 418" in result.stdout
+    # The default tokens pass a default server, which accepts any token and so is not asked to refuse one.
+    assert summary(result) == [
+        f"mockserver verify {server.url}:",
+        "  fullfabric    passed (auth checks skipped: no --fullfabric-token)",
+        "  digitalchalk  FAILED (schemathesis exit code 1) (auth checks skipped: no --digitalchalk-token)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        (
+            "http://127.0.0.1:{port}",
+            "mockserver verify cannot reach http://127.0.0.1:{port}: Connection refused",
+        ),
+        ("127.0.0.1:{port}", "Error: Invalid value for 'BASE_URL': not an http(s) URL: '127.0.0.1:{port}'"),
+    ],
+)
+def test_verify_cannot_run_without_a_server(tmp_path: Path, url: str, message: str) -> None:
+    port = free_port()
+    result = verify(url.format(port=port), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == message.format(port=port)
+    assert result.stdout == ""

@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import sys
 from itertools import groupby
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -99,3 +101,21 @@ def test_pytest_example_passes(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(**{name.removesuffix(".py"): example["body"]})
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "--mockserver-no-warnings", name)
     result.assert_outcomes(passed=2)
+
+
+def test_verify_example_prints_its_summary(live_server: Any, tmp_path: Path) -> None:
+    (example,) = [block for block in BLOCKS if note(block, "verify example") is not None]
+    shown = BLOCKS[BLOCKS.index(example) + 1]["body"]
+    server = live_server()  # the example's `mockserver run &`
+    (command,) = [line for line in example["body"].splitlines() if not line.endswith("&")]
+    command = command.replace(".venv/bin/", f"{Path(sys.executable).parent}/")
+    result = subprocess.run(
+        ["bash", "-c", command.replace("http://127.0.0.1:8080", server.url)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,  # where schemathesis leaves its folders
+    )
+    assert result.returncode == 0, result.stdout[-3000:]
+    summary = [line for line in shown.splitlines() if line.startswith("  ")]
+    assert summary and all(line in result.stdout.splitlines() for line in summary)

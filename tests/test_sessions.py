@@ -77,9 +77,8 @@ def test_a_path_prefix_names_the_session_instead_of_the_header(client: FlaskClie
 def test_links_keep_the_session_prefix(client: FlaskClient) -> None:
     body = client.get(f"/__session/run-1{DC_LIST}?limit=2", headers=AUTH).get_json()
     assert body["next"] == f"http://localhost/__session/run-1{DC_LIST}?limit=2&offset=2"
-    assert client.get(body["next"], headers=AUTH).get_json()["prev"].startswith(
-        f"http://localhost/__session/run-1{DC_LIST}?"
-    )
+    following = client.get(body["next"], headers=AUTH).get_json()
+    assert following["prev"] == f"http://localhost/__session/run-1{DC_LIST}?limit=2&offset=0"
 
 
 @pytest.mark.parametrize("path", ["/__session/", "/__session/a b/dc/api/v5/registrations", "/__session/x"])

@@ -129,10 +129,8 @@ def test_only_registrations_ended_since_a_date_are_synced(
     assert mockserver.requests(api="digitalchalk")[0]["query"]["endDate"] == "[2024-03,]"
 
 
-def test_the_command_line(mockserver: Any, tmp_path: Path) -> None:
-    mockserver.add("digitalchalk", "registrations", registration(1, "u-bob", "o-design", "passed", grade=91))
-    mapping = tmp_path / "mapping.json"
-    mapping.write_text(json.dumps({"profiles": MAPPING.profiles, "units": MAPPING.units}))
+def run_cli(mockserver: Any, mapping: Path) -> subprocess.CompletedProcess[str]:
+    """`python -m grade_sync MAPPING`, configured by environment as in a container."""
     env = os.environ | {
         "FULLFABRIC_URL": mockserver.fullfabric_url,
         "FULLFABRIC_TOKEN": "sk-grade-sync-test",
@@ -141,7 +139,29 @@ def test_the_command_line(mockserver: Any, tmp_path: Path) -> None:
         "PYTHONPATH": str(Path(__file__).resolve().parents[1]),
     }
     command = [sys.executable, "-m", "grade_sync", str(mapping)]
-    result = subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+    return subprocess.run(command, capture_output=True, text=True, env=env, timeout=60)
+
+
+def test_the_command_line(mockserver: Any, tmp_path: Path) -> None:
+    mockserver.add("digitalchalk", "registrations", registration(1, "u-bob", "o-design", "passed", grade=91))
+    mapping = tmp_path / "mapping.json"
+    mapping.write_text(json.dumps({"profiles": MAPPING.profiles, "units": MAPPING.units}))
+    result = run_cli(mockserver, mapping)
     assert result.returncode == 0, result.stderr
     assert list(json.loads(result.stdout)["synced"]) == ["r-1"]
     assert transcript(mockserver, BOB, DESIGN_UNIT)["grades"][0]["value"] == "91"
+
+
+def test_the_containers_mapping_syncs_the_vendors_example(mockserver: Any) -> None:
+    """What docker-compose.example.yml runs: mapping.json against the mock's default fixtures."""
+    mapping = Path(__file__).resolve().parents[1] / "mapping.json"
+    result = run_cli(mockserver, mapping)
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    # Of the vendor's example: the passed and the failed registrations of the two mapped users.
+    assert sorted(report["synced"]) == [
+        "2319ac8de813d1365436781910787721",
+        "662aced329a5643571653571936735cc",
+    ]
+    assert report["failed"] == {}
+    assert transcript(mockserver, BOB, STATS_UNIT)["grade_state_name"] == "fail"
