@@ -7,6 +7,7 @@ import re
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 STATUSES = ("active", "passed", "failed", "ejected")
@@ -29,12 +30,27 @@ TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 _TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\Z")
 
 
+_EPOCH = datetime(1970, 1, 1)
+_SECOND = timedelta(seconds=1)
+
+
 def parse_timestamp(value: str) -> int:
     """Unix seconds of a vendor timestamp `YYYY-MM-DDTHH:MM:SSZ` (UTC); `ValueError` if malformed.
     Digits are counted: strptime alone would take `2012-3-1T6:3:1Z` and serve it as written."""
     if not _TIMESTAMP.match(value):
         raise ValueError(f"not a timestamp like 2012-03-01T06:03:10Z: {value!r}")
-    return calendar.timegm(time.strptime(value, TIMESTAMP_FORMAT))
+    try:  # a million fixture dates are parsed at start: by datetime, several times faster than strptime
+        moment = datetime(
+            int(value[0:4]),
+            int(value[5:7]),
+            int(value[8:10]),
+            int(value[11:13]),
+            int(value[14:16]),
+            int(value[17:19]),
+        )
+    except ValueError:  # not a date, or a leap second (:60), which strptime takes
+        return calendar.timegm(time.strptime(value, TIMESTAMP_FORMAT))
+    return (moment - _EPOCH) // _SECOND
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from mockserver.clock import Clock
 from mockserver.digitalchalk.domain import Page, Registration, RegistrationQuery
+from mockserver.digitalchalk.index import RegistrationIndex
 from mockserver.failures import RuleSet
 from mockserver.fixtures import Fixtures
 from mockserver.fullfabric.transcripts import ItemError, RegistrationItem, build_transcripts, dump_entry
@@ -18,19 +19,27 @@ from mockserver.journal import Journal
 
 
 class DigitalChalkTable:
-    """DigitalChalk's registrations, in a stable order: fixture order, then order of creation."""
+    """DigitalChalk's registrations, in a stable order: fixture order, then order of creation.
+
+    A table never changes once built (a new state is a new table), so worlds share the fixtures' one
+    table, and its indexes, instead of each building its own."""
 
     def __init__(self, fixture: Mapping[str, Any]) -> None:
         self.tokens: dict[str, str] = {entry["token"]: entry["state"] for entry in fixture["tokens"]}
         self._registrations = [Registration.from_fields(fields) for fields in fixture["registrations"]]
+        self._index = RegistrationIndex(self._registrations)
 
     def __len__(self) -> int:
         return len(self._registrations)
 
     def query(self, query: RegistrationQuery) -> Page:
-        """The registrations matching every filter of `query`, paged."""
-        matched = [registration for registration in self._registrations if query.matches(registration)]
-        return Page(results=matched[query.offset : query.offset + query.limit], total=len(matched))
+        """The registrations matching every filter of `query`, paged; through the indexes, not a scan."""
+        registrations = self._registrations
+        rows, check = self._index.rows(query)
+        if check:
+            rows = [row for row in rows if query.matches(registrations[row])]
+        page = rows[query.offset : query.offset + query.limit]
+        return Page(results=[registrations[row] for row in page], total=len(rows))
 
     def dump(self) -> dict[str, Any]:
         return {
@@ -84,13 +93,17 @@ class FullFabricState:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """What every world is made from."""
+    """What every world is made from; `digitalchalk` is the fixtures' table, built once for all worlds."""
 
     fixtures: Fixtures
     failures: tuple[Mapping[str, Any], ...]
     seed: int | None
     clock_start: float | None
     journal_size: int
+    digitalchalk: DigitalChalkTable = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "digitalchalk", DigitalChalkTable(self.fixtures.data["digitalchalk"]))
 
 
 class World:
@@ -113,7 +126,8 @@ class World:
 
     def clear_state(self) -> None:
         self.ids = ObjectIds(self.settings.seed)
-        self.replace_state(self.settings.fixtures.data)
+        self.digitalchalk = self.settings.digitalchalk
+        self.fullfabric = FullFabricState(self.settings.fixtures.data["fullfabric"], self.ids, self.clock)
 
     def clear_failures(self) -> None:
         self.rules = RuleSet(self.settings.seed, self.settings.failures)

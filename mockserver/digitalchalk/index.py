@@ -1,0 +1,74 @@
+"""Indexes over DigitalChalk registrations, so that a filtered list reads only the rows it may return.
+
+Rows are positions in the table. Equality filters (`status`, `userId`, `offeringId`) map a value to its
+rows in table order; each date filter has the rows holding that date sorted by instant, found by
+bisection. A query starts from its narrowest filter and checks the others on those rows only.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable, Sequence
+
+from mockserver.digitalchalk.domain import DATE_FIELDS, DateRange, Registration, RegistrationQuery
+
+EQUALITY_FIELDS = (("status", "status"), ("user_id", "userId"), ("offering_id", "offeringId"))
+_NONE: Sequence[int] = array("l")
+
+
+class DateColumn:
+    """The rows that have one date, sorted by it (ties in table order)."""
+
+    def __init__(self, instants: Sequence[int | None]) -> None:
+        rows = sorted(
+            (row for row, instant in enumerate(instants) if instant is not None), key=instants.__getitem__
+        )
+        self.instants = array("q", (instants[row] for row in rows))  # type: ignore[misc]
+        self.rows = array("l", rows)
+
+    def within(self, date_range: DateRange) -> tuple[int, int]:
+        """The slice of `rows` whose instants lie in `date_range`."""
+        low = 0 if date_range.start is None else bisect_left(self.instants, date_range.start)
+        high = len(self.instants) if date_range.end is None else bisect_right(self.instants, date_range.end)
+        return low, max(low, high)
+
+
+class RegistrationIndex:
+    """Every filter's index over one immutable list of registrations."""
+
+    def __init__(self, registrations: Sequence[Registration]) -> None:
+        self.size = len(registrations)
+        self.equal: dict[str, dict[str, array[int]]] = {}
+        for attribute, name in EQUALITY_FIELDS:
+            rows: dict[str, array[int]] = {}
+            for row, registration in enumerate(registrations):
+                value = registration.body[name]
+                if value not in rows:
+                    rows[value] = array("l")
+                rows[value].append(row)
+            self.equal[attribute] = rows
+        self.dates = {
+            name: DateColumn([registration.dates.get(name) for registration in registrations])
+            for name in DATE_FIELDS
+        }
+
+    def rows(self, query: RegistrationQuery) -> tuple[Sequence[int], bool]:
+        """Candidate rows for `query` in table order, and whether they need checking against the query
+        (they do not when one filter alone chose them: its index already did)."""
+        candidates: list[tuple[int, Callable[[], Sequence[int]]]] = []
+        for attribute, _ in EQUALITY_FIELDS:
+            value = getattr(query, attribute)
+            if value is not None:
+                rows = self.equal[attribute].get(value, _NONE)
+                candidates.append((len(rows), lambda rows=rows: rows))
+        for name, date_range in query.dates.items():
+            column = self.dates[name]
+            low, high = column.within(date_range)
+            candidates.append(
+                (high - low, lambda column=column, low=low, high=high: sorted(column.rows[low:high]))
+            )
+        if not candidates:
+            return range(self.size), False
+        _, narrowest = min(candidates, key=lambda candidate: candidate[0])
+        return narrowest(), len(candidates) > 1

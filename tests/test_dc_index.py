@@ -1,0 +1,159 @@
+"""What makes a million DigitalChalk registrations fast changes no answer: the indexes answer every query
+as a scan of the table would, in the same order; the timestamp parser agrees with strptime; the fixture
+check's shortcut accepts only what the schema accepts, unchanged."""
+
+from __future__ import annotations
+
+import calendar
+import time
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mockserver.digitalchalk.domain import (
+    DATE_FIELDS,
+    STATUSES,
+    TIMESTAMP_FORMAT,
+    DateRange,
+    RegistrationQuery,
+    parse_timestamp,
+)
+from mockserver.digitalchalk.schemas import RegistrationSchema, _plainly_valid
+from mockserver.store.memory import DigitalChalkTable
+
+# Few values, so that filters often match, and dates that often tie.
+INSTANTS = st.sampled_from([1_300_000_000 + day * 86_400 for day in range(0, 40, 3)])
+
+
+def timestamp(instant: int) -> str:
+    return time.strftime(TIMESTAMP_FORMAT, time.gmtime(instant))
+
+
+@st.composite
+def registrations(draw: Any) -> list[dict[str, Any]]:
+    rows = []
+    for number in range(draw(st.integers(0, 40))):
+        dates = {name: draw(st.none() | INSTANTS) for name in DATE_FIELDS}
+        dates["createdDate"] = dates["createdDate"] or 1_300_000_000
+        rows.append(
+            {
+                "id": f"r-{number}",
+                "userId": draw(st.sampled_from(["u-1", "u-2", "u-3"])),
+                "offeringId": draw(st.sampled_from(["o-1", "o-2"])),
+                "status": draw(st.sampled_from(STATUSES)),
+            }
+            | {name: timestamp(instant) for name, instant in dates.items() if instant is not None}
+        )
+    return rows
+
+
+@st.composite
+def queries(draw: Any) -> RegistrationQuery:
+    bounds = st.none() | INSTANTS
+    dates = {}
+    for name in draw(st.lists(st.sampled_from(DATE_FIELDS), unique=True, max_size=2)):
+        start, end = draw(bounds), draw(bounds)
+        if start is not None and end is not None and start > end:
+            start, end = end, start
+        dates[name] = DateRange(start, end)
+    return RegistrationQuery(
+        status=draw(st.none() | st.sampled_from(STATUSES)),
+        user_id=draw(st.none() | st.sampled_from(["u-1", "u-2", "u-9"])),
+        offering_id=draw(st.none() | st.sampled_from(["o-1", "o-2"])),
+        dates=dates,
+        offset=draw(st.integers(0, 12)),
+        limit=draw(st.integers(1, 15)),
+    )
+
+
+@settings(max_examples=400)
+@given(registrations(), queries())
+def test_an_indexed_query_returns_what_a_scan_returns(
+    rows: list[dict[str, Any]], query: RegistrationQuery
+) -> None:
+    table = DigitalChalkTable({"tokens": [], "registrations": rows})
+    scanned = [registration for registration in table._registrations if query.matches(registration)]
+    page = table.query(query)
+    assert page.total == len(scanned)
+    assert [r.id for r in page.results] == [r.id for r in scanned[query.offset : query.offset + query.limit]]
+
+
+@given(
+    st.tuples(
+        st.integers(1, 9999),
+        st.integers(1, 12),
+        st.integers(1, 31),
+        st.integers(0, 23),
+        st.integers(0, 59),
+        st.integers(0, 61),
+    )
+)
+def test_the_timestamp_parser_agrees_with_strptime(parts: tuple[int, ...]) -> None:
+    value = "{:04d}-{:02d}-{:02d}T{:02d}:{:02d}:{:02d}Z".format(*parts)
+    try:
+        expected: int | None = calendar.timegm(time.strptime(value, TIMESTAMP_FORMAT))
+    except ValueError:
+        expected = None
+    try:
+        actual: int | None = parse_timestamp(value)
+    except ValueError:
+        actual = None
+    assert actual == expected
+
+
+ODD_VALUES = st.sampled_from(
+    [
+        None,
+        "",
+        "x",
+        0,
+        -1,
+        101,
+        55.5,
+        float("nan"),
+        float("inf"),
+        True,
+        [],
+        {},
+        b"r-1",
+        "2012-02-30T00:00:00Z",
+        "2012-03-01T06:03:60Z",
+        "2012-3-1T6:3:1Z",
+        "passed",
+        "ejected",
+        "done",
+    ]
+)
+
+
+@st.composite
+def records(draw: Any) -> Any:
+    """Valid registrations, some with a field changed to an odd value, added, or left out."""
+    record: dict[str, Any] = {
+        "id": "r-1",
+        "userId": "u-1",
+        "offeringId": "o-1",
+        "title": "T",
+        "status": "passed",
+        "grade": 97.15,
+        "graderId": "g-1",
+        "graderComment": "ok",
+        "createdDate": "2012-03-01T06:03:10Z",
+        "endDate": "2012-03-20T19:13:05Z",
+    }
+    for name in draw(
+        st.lists(st.sampled_from([*record, "beginDate", "lastActiveDate", "extra"]), max_size=3)
+    ):
+        if draw(st.booleans()):
+            record[name] = draw(ODD_VALUES)
+        else:
+            record.pop(name, None)
+    return draw(st.just(record) | st.sampled_from([None, [], "r"]))
+
+
+@settings(max_examples=500)
+@given(records())
+def test_the_fixture_shortcut_accepts_only_what_the_schema_loads_unchanged(record: Any) -> None:
+    if _plainly_valid(record):
+        assert RegistrationSchema().load(record) == record
