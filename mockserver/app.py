@@ -16,7 +16,7 @@ from mockserver.clock import parse_instant
 from mockserver.config import DEFAULTS
 from mockserver.context import SessionPrefix, api_of
 from mockserver.digitalchalk import views as digitalchalk
-from mockserver.fixtures import load_failures, load_fixtures
+from mockserver.fixtures import load_failures, load_fixtures, paused_gc
 from mockserver.fullfabric import views as fullfabric
 from mockserver.injection import apply_request_rules
 from mockserver.resources import data_dir
@@ -43,16 +43,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     fixtures_dir = Path(app.config["FIXTURES"]) if app.config["FIXTURES"] else data_dir("fixtures")
     failures_file = Path(app.config["FAILURES"]) if app.config["FAILURES"] else fixtures_dir / "failures.yaml"
-    settings = Settings(
-        fixtures=load_fixtures(fixtures_dir),
-        failures=tuple(load_failures(failures_file))
-        if failures_file.is_file() or app.config["FAILURES"]
-        else (),
-        seed=app.config["SEED"],
-        clock_start=parse_instant(app.config["CLOCK"]) if app.config["CLOCK"] else None,
-        journal_size=app.config["JOURNAL_SIZE"],
-    )
-    app.extensions["mockserver"] = MemoryStore(settings, max_sessions=app.config["SESSIONS_MAX"])
+    with paused_gc():
+        settings = _settings(app, fixtures_dir, failures_file)
+        app.extensions["mockserver"] = MemoryStore(settings, max_sessions=app.config["SESSIONS_MAX"])
 
     requestlog.init_app(app)  # first, so that durations include injected latency
     app.before_request(apply_request_rules)
@@ -63,6 +56,19 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_error_handler(Exception, _unexpected_error)
     app.wsgi_app = SessionPrefix(app.wsgi_app)  # type: ignore[method-assign]
     return app
+
+
+def _settings(app: Flask, fixtures_dir: Path, failures_file: Path) -> Settings:
+    """The fixtures loaded and checked, and the rest of what every world is made from."""
+    return Settings(
+        fixtures=load_fixtures(fixtures_dir),
+        failures=tuple(load_failures(failures_file))
+        if failures_file.is_file() or app.config["FAILURES"]
+        else (),
+        seed=app.config["SEED"],
+        clock_start=parse_instant(app.config["CLOCK"]) if app.config["CLOCK"] else None,
+        journal_size=app.config["JOURNAL_SIZE"],
+    )
 
 
 def _write_error(status: int, message: str) -> Response:

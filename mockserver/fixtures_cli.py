@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -12,7 +11,7 @@ from typing import Any, TypeVar
 
 import click
 
-from mockserver.fixtures import EXTENSIONS, FixtureError, Fixtures, load_failures, load_fixtures
+from mockserver.fixtures import EXTENSIONS, FixtureError, Fixtures, load_failures, load_fixtures, paused_gc
 from mockserver.generate import FORMATS, MAX_REGISTRATIONS, PROGRESS_STEP, Sizes, file_text, generate
 
 PROGRESS_FROM = 50_000  # registrations from which a progress bar is shown
@@ -79,7 +78,7 @@ def generate_command(
         raise click.UsageError(str(error)) from None
     directory.mkdir(parents=True, exist_ok=True)
     # Two passes over the registrations (drawing them, then writing them out), so the bar counts both.
-    with _paused_gc(), _progress(2 * registrations if registrations >= PROGRESS_FROM else 0) as advance:
+    with paused_gc(), _progress(2 * registrations if registrations >= PROGRESS_FROM else 0) as advance:
         data = generate(seed, chosen, advance)
         paths = {
             vendor: _write(directory / f"{vendor}.{file_format}", _counted(fixture, advance), file_format)
@@ -92,19 +91,6 @@ def generate_command(
         f"({registered} registered) to {paths['fullfabric']} and {chosen.registrations} registrations "
         f"({chosen.users} users, {chosen.offerings} offerings) to {paths['digitalchalk']}"
     )
-
-
-@contextmanager
-def _paused_gc() -> Iterator[None]:
-    """Without cycle collection: a million new tuples would make it rescan the heap again and again (a
-    third of the run), and nothing here makes cycles."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 @contextmanager

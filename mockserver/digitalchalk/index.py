@@ -49,8 +49,8 @@ class RegistrationIndex:
                 rows[value].append(row)
             self.equal[attribute] = rows
         self.dates = {
-            name: DateColumn([registration.dates.get(name) for registration in registrations])
-            for name in DATE_FIELDS
+            name: DateColumn([registration.dates[position] for registration in registrations])
+            for position, name in enumerate(DATE_FIELDS)
         }
 
     def rows(self, query: RegistrationQuery) -> tuple[Sequence[int], bool]:

@@ -99,7 +99,7 @@ class Registrations(fields.List):
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[Any]:
         if type(value) is list and all(map(_plainly_valid, value)):
-            return [dict(record) for record in value]
+            return value
         return super()._deserialize(value, attr, data, **kwargs)
 
 
