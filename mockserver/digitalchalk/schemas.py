@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validates_schema
@@ -53,6 +54,10 @@ class RegistrationSchema(Schema):
     endDate = Timestamp(allow_none=True)
 
 
+# A timestamp that is surely a date: checked by one match, not a parse (a day past 28 is parsed too).
+_PLAIN_TIMESTAMP = re.compile(
+    r"(?!0000)[0-9]{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12][0-9]|3[01])T(?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]Z\Z"
+)
 _IDS = ("id", "userId", "offeringId")
 _REQUIRED = frozenset((*_IDS, "status", "createdDate"))
 _KNOWN = frozenset(RegistrationSchema().fields)
@@ -82,12 +87,13 @@ def _plainly_valid(record: Any) -> bool:
         value = record.get(name)
         if value is None and name not in _REQUIRED:
             continue
-        if type(value) is not str:
+        if type(value) is not str or not _PLAIN_TIMESTAMP.match(value):
             return False
-        try:
-            parse_timestamp(value)
-        except ValueError:
-            return False
+        if value[8:10] > "28":
+            try:
+                parse_timestamp(value)
+            except ValueError:
+                return False
     return True
 
 
