@@ -25,6 +25,7 @@ FIELDS = (
     *DATE_FIELDS,
 )
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+REPEATED_FIELDS = ("userId", "offeringId", "title", "status", "graderId")
 
 
 _TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\Z")
@@ -74,13 +75,20 @@ class Registration:
     dates: tuple[int | None, ...]
 
     @classmethod
-    def from_fields(cls, values: Mapping[str, Any]) -> Registration:
+    def from_fields(cls, values: Mapping[str, Any], strings: dict[str, str] | None = None) -> Registration:
         """Build from vendor fields; a field that is absent or None has no value and is omitted. A dict
-        that is a wire body already is kept, not copied (never changed: a new state builds new ones)."""
+        that is a wire body already is kept, not copied (never changed: a new state builds new ones).
+
+        With `strings`, the values that repeat across registrations (user, offering, title, status,
+        grader) are replaced by one shared copy each: a million registrations name far fewer of them."""
         if isinstance(values, dict) and _is_wire_body(values):
             body = values
         else:
             body = {name: values[name] for name in FIELDS if values.get(name) is not None}
+        if strings is not None:
+            for name in REPEATED_FIELDS:
+                if name in body:
+                    body[name] = strings.setdefault(body[name], body[name])
         dates = tuple([_checked_instant(body[name]) if name in body else None for name in DATE_FIELDS])
         return cls(body=body, dates=dates)
 

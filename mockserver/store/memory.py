@@ -26,7 +26,10 @@ class DigitalChalkTable:
 
     def __init__(self, fixture: Mapping[str, Any]) -> None:
         self.tokens: dict[str, str] = {entry["token"]: entry["state"] for entry in fixture["tokens"]}
-        self._registrations = [Registration.from_fields(fields) for fields in fixture["registrations"]]
+        strings: dict[str, str] = {}
+        self._registrations = [
+            Registration.from_fields(fields, strings) for fields in fixture["registrations"]
+        ]
         self._index = RegistrationIndex(self._registrations)
 
     def __len__(self) -> int:
