@@ -30,12 +30,26 @@ class _QuietThreadAdvice(logging.Filter):
         return "Python threads" not in record.getMessage()
 
 
+class _Server(Server):
+    """Granian's server, stopped once by the first stop signal.
+
+    Granian's handler sets a `threading.Event`, which takes a lock. A second signal that lands while the
+    first handler holds that lock runs the handler again in the same thread, which then waits for
+    itself forever: `mockserver run` hung at shutdown (2 of 30 runs given a burst of SIGTERMs). Once
+    stopping, later signals have nothing to add, so they return at once."""
+
+    def signal_handler_interrupt(self, *args: object, **kwargs: object) -> None:
+        if self.interrupt_signal:
+            return
+        super().signal_handler_interrupt(*args, **kwargs)
+
+
 def serve(app: Flask, host: str, port: int, threads: int, on_ready: Callable[[], None]) -> None:
     """Serve `app` until SIGINT/SIGTERM, then stop gracefully; `on_ready` runs once the port is bound."""
     global _app
     _app = app
     multiprocessing.set_start_method("fork", force=True)
-    server = Server(
+    server = _Server(
         target="mockserver",
         address=host,
         port=port,
@@ -44,9 +58,7 @@ def serve(app: Flask, host: str, port: int, threads: int, on_ready: Callable[[],
         blocking_threads=threads,
         log_level=LogLevels.warning,
         websockets=False,
-        # Granian's worker hung in its own signal handler at shutdown 3 times here (stopped by `timeout`
-        # or `pkill`, after FullFabric posts; not reproducible on demand). With this, the main process
-        # kills a worker that has not stopped after this many seconds, so a stop signal always ends it.
+        # The main process kills a worker that has not stopped this many seconds after a stop signal.
         workers_kill_timeout=WORKER_STOP_SECONDS,
     )
     logging.getLogger("_granian").addFilter(_QuietThreadAdvice())

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import signal
+import threading
 import time
 from typing import Any
 
 import httpx
+from granian.constants import Interfaces
 
 from mockserver.resources import data_dir
+from mockserver.server import _Server
 
 from .conftest import AUTH, DC_LIST
 from .test_vendor_example import contract_example
@@ -96,3 +100,29 @@ def test_concurrent_clients_are_all_served(live_server: Any) -> None:
                 pool.map(lambda _: client.get(f"{DC_LIST}?status=passed").status_code, range(200))
             )
     assert statuses == [200] * 200
+
+
+def test_a_second_stop_signal_during_the_first_does_not_deadlock() -> None:
+    """Granian's stop handler holds the Event's lock while it sets it; a second signal landing then runs the
+    handler again in the same thread. Ours must return instead of waiting for that lock, held by itself."""
+    server = _Server(target="mockserver", interface=Interfaces.WSGI)
+
+    def second_signal() -> None:
+        with server.main_loop_interrupt._cond:  # as the first handler, inside Event.set
+            server.interrupt_signal = True  # which it had set before
+            server.signal_handler_interrupt()
+
+    thread = threading.Thread(target=second_signal, daemon=True)
+    thread.start()
+    thread.join(timeout=5)
+    assert not thread.is_alive(), "the second handler waits for a lock its own thread holds"
+
+
+def test_a_burst_of_sigterms_stops_the_server(live_server: Any) -> None:
+    for _ in range(3):
+        server = live_server()
+        for _ in range(20):
+            server.process.send_signal(signal.SIGTERM)
+            time.sleep(0.0002)
+        # It stops (0), or a late signal finds granian's handlers already put back (-SIGTERM): never hangs.
+        assert server.process.wait(timeout=10) in (0, -signal.SIGTERM)
