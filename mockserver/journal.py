@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 SECRET_HEADERS = frozenset({"ff-auth", "authorization", "proxy-authorization", "cookie", "x-api-key"})
@@ -31,6 +31,24 @@ def body_for_journal(data: bytes, parsed: Any = None, *, is_json: bool = False) 
         return parsed
     text = data[:BODY_LIMIT].decode("utf-8", errors="replace")
     return text + ("… (truncated)" if len(data) > BODY_LIMIT else "")
+
+
+class Deferred:
+    """A value of an entry made when the journal is read, not on every request: parsing bodies and
+    masking headers is work most entries never need."""
+
+    __slots__ = ("function", "args")
+
+    def __init__(self, function: Callable[..., Any], *args: Any) -> None:
+        self.function = function
+        self.args = args
+
+    def value(self) -> Any:
+        return self.function(*self.args)
+
+
+def _read(entry: dict[str, Any]) -> dict[str, Any]:
+    return {name: value.value() if isinstance(value, Deferred) else value for name, value in entry.items()}
 
 
 class Journal:
@@ -74,4 +92,4 @@ class Journal:
             and (status is None or entry["status"] == status)
             and (warnings is None or bool(entry["warnings"]) == warnings)
         ]
-        return selected[-limit:] if limit else selected
+        return [_read(entry) for entry in (selected[-limit:] if limit else selected)]

@@ -9,11 +9,11 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, Response, g, request
+from flask import Flask, Request, Response, g, request
 from werkzeug.exceptions import HTTPException
 
-from mockserver.context import api_of, session_id, world
-from mockserver.journal import body_for_journal, mask_headers
+from mockserver.context import SESSION_HEADER, api_of, world
+from mockserver.journal import Deferred, body_for_journal, mask_headers
 
 logger = logging.getLogger("mockserver.requests")
 
@@ -39,54 +39,52 @@ def _start() -> None:
 
 def _finish(response: Response) -> Response:
     """Journal vendor requests (the admin API's own are not), and log every request."""
-    api = api_of(request.path)
+    current = request._get_current_object()  # type: ignore[attr-defined]  # once, not through the proxy
+    path = current.path
+    api = api_of(path)
     journaled = api != "admin"
-    if not journaled and not logger.isEnabledFor(logging.INFO):
+    logged = logger.isEnabledFor(logging.INFO)
+    if not journaled and not logged:
         return response
+    context = g._get_current_object()  # type: ignore[attr-defined]
     entry = {
         "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        "session": session_id(),
+        "session": current.headers.get(SESSION_HEADER) or None,
         "api": api,
-        "method": request.method,
-        "path": request.path,
-        "query": {name: values[0] if len(values) == 1 else values for name, values in request.args.lists()},
-        "query_string": request.query_string.decode("latin-1"),
-        "headers": mask_headers(dict(request.headers)),
-        "body": _request_body(),
+        "method": current.method,
+        "path": path,
+        "query": {name: values[0] if len(values) == 1 else values for name, values in current.args.lists()},
+        "query_string": current.query_string.decode("latin-1"),
+        "headers": Deferred(mask_headers, dict(current.headers)),
+        "body": _request_body(current),
         "status": response.status_code,
-        "response": None if response.is_streamed else _response_body(response),
-        "matched_rules": g.get("matched_rules", []),
-        "fault": g.get("fault"),
-        "warnings": warnings(),
-        "duration_ms": round((time.perf_counter() - g.get("started", time.perf_counter())) * 1000, 3),
+        "response": None if response.is_streamed else Deferred(_body, response.get_data(), response.is_json),
+        "matched_rules": context.get("matched_rules", []),
+        "fault": context.get("fault"),
+        "warnings": context.get("warnings", []),
+        "duration_ms": round((time.perf_counter() - context.get("started", time.perf_counter())) * 1000, 3),
     }
     if journaled:
         world().journal.record(entry)
-    if logger.isEnabledFor(logging.INFO):
-        logger.info("%s %s %s", request.method, request.path, response.status_code, extra={"request": entry})
+    if logged:
+        logger.info("%s %s %s", current.method, path, response.status_code, extra={"request": entry})
     return response
 
 
-def _request_body() -> Any:
+def _request_body(current: Request) -> Any:
     try:
-        data = request.get_data(cache=True)
+        data = current.get_data(cache=True)
     except HTTPException:  # too large to read: the answer was a 413
         return "(not read: larger than the mock accepts)"
-    if not data:
-        return None
-    try:
-        parsed = json.loads(data) if request.is_json else None
-    except (ValueError, RecursionError):
-        return body_for_journal(data)
-    return body_for_journal(data, parsed, is_json=request.is_json)
+    return Deferred(_body, data, current.is_json) if data else None
 
 
-def _response_body(response: Response) -> Any:
-    data = response.get_data()
-    if response.is_json:
+def _body(data: bytes, is_json: bool) -> Any:
+    """A request's or response's body as the journal shows it: parsed if JSON, else text."""
+    if is_json:
         try:
             return body_for_journal(data, json.loads(data), is_json=True)
-        except ValueError:
+        except (ValueError, RecursionError):
             pass
     return body_for_journal(data)
 

@@ -60,10 +60,16 @@ def invalid_parameters(error: ValidationError) -> Response:
     return field_errors(FieldErrors({name: "; ".join(texts) for name, texts in messages.items()}))
 
 
+_ALL = _query_schema.load({})
+
+
 @bp.get("/registrations")
 def list_registrations() -> Response:
-    _check_parameters()
-    query = _query_schema.load(request.args.to_dict(flat=True))
+    if request.args:
+        _check_parameters()
+        query = _query_schema.load(request.args.to_dict(flat=True))
+    else:  # the whole list: what the schema makes of no parameters, without asking it
+        query = _ALL
     page = world().digitalchalk.query(query)
     body: dict[str, object] = {"results": [registration.body for registration in page.results]}
     if query.offset + query.limit < page.total:
