@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: install run test lint clean
+.PHONY: install run test lint clean bench bench-smoke bench-peers bench-tools
 
 install: $(STAMP)
 
@@ -28,6 +28,29 @@ lint: install
 test: lint
 	$(BIN)/pytest
 	cd examples/grade-sync && $(CURDIR)/$(BIN)/pytest -n 4
+	$(MAKE) bench-smoke
+
+# `make bench` measures for a few minutes and writes docs/benchmarks.md; `make bench-smoke` (part of
+# `make test`) runs the same pipeline in seconds; `make bench-peers` adds Prism and WireMock to `make bench`.
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): $(STAMP) pyproject.toml
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
+	touch $@
+
+bench-tools: $(BENCH_STAMP)
+	@command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
+
+bench: bench-tools
+	$(BIN)/python -m benchmarks
+
+bench-smoke: bench-tools
+	$(BIN)/python -m benchmarks --smoke
+
+bench-peers:
+	@command -v npm >/dev/null || (apt-get update && apt-get install -y npm)
+	@command -v java >/dev/null || (apt-get update && apt-get install -y openjdk-17-jre-headless)
+	npm install --prefix benchmarks/peers --no-audit --no-fund @stoplight/prism-cli@5 wiremock@3
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis dist build

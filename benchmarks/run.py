@@ -1,0 +1,573 @@
+"""`python -m benchmarks`: every measurement in one run on loopback, then the report (docs/benchmarks.md)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import importlib.util
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+
+from benchmarks import servers
+from benchmarks.inprocess import MAX_SECONDS_PER_QUERY
+from benchmarks.load import CONNECTIONS, Background, Request, WrkResult, run_wrk
+from benchmarks.report import Check, Report, Target, machine, number, quantity, ratio, table
+from benchmarks.servers import AUTH, CANDIDATES, Memory, Server, fetch
+from mockserver.app import create_app
+from mockserver.config import SERVER_DEFAULTS
+
+ROOT = servers.ROOT
+DOCS = ROOT / "docs" / "benchmarks.md"
+CACHE = ROOT / "benchmarks" / ".cache"
+PEERS = ROOT / "benchmarks" / "peers"
+CONTRACT = ROOT / "contracts" / "digitalchalk.yaml"
+
+DC_LIST = "/dc/api/v5/registrations"
+FF_POST = "/apis/registrations/profiles/507f1f77bcf86cd799439011/registrations"
+JSON = {"Content-Type": "application/json"}
+FF_HEADERS = {"FF-Auth": "bench", "X-API-Version": "2025-05-07", "Content-Type": "application/json"}
+# Two items of the default fixtures that succeed every time (the second post of a unit updates it).
+FF_ITEMS = (
+    {
+        "unit_id": "6385baad976a7719120008e3",
+        "context_id": "6385baad976a7719120008ca",
+        "grade_state_name": "pass",
+        "grades": [{"name": "final", "value": "80", "published": True}],
+    },
+    {"unit_id": "6385baa7976a7719120005dc", "context_id": "6385bcf1976a77191200ba5d"},
+)
+THREADS = SERVER_DEFAULTS["THREADS"]
+SEED = 1
+SLOW_MS = 1000  # the latency rule's
+HELD = THREADS // 2  # requests held by it at once
+SESSION = "X-Mockserver-Session"
+LOAD_COLUMNS = ("req/s", "p50", "p99")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How long and how large: the full run, or the smoke run that only shows the pipeline works."""
+
+    smoke: bool
+    seconds: int  # of each load
+    warmup: int  # seconds of load, unmeasured, before each
+    registrations: int  # of the large fixtures
+    startups: int  # of the default fixtures, the median reported
+    query_repeats: int
+    ff_items: tuple[int, ...]  # items of each FullFabric post
+    rule_counts: tuple[int, ...]
+    thread_variants: tuple[int, ...]  # of granian, beside THREADS
+
+
+FULL = Plan(
+    smoke=False,
+    seconds=10,
+    warmup=2,
+    registrations=1_000_000,
+    startups=5,
+    query_repeats=300,
+    ff_items=(1, 10, 100),
+    rule_counts=(10, 1000),
+    thread_variants=(2, 32),
+)
+SMOKE = Plan(
+    smoke=True,
+    seconds=1,
+    warmup=0,
+    registrations=2_000,
+    startups=1,
+    query_repeats=20,
+    ff_items=(1, 100),
+    rule_counts=(10,),
+    thread_variants=(),
+)
+
+_started = time.monotonic()
+
+
+def log(message: str) -> None:
+    print(f"[{time.monotonic() - _started:6.1f} s] {message}", file=sys.stderr, flush=True)
+
+
+def load_row(what: str, result: WrkResult, baseline: WrkResult | None) -> list[str]:
+    """`what`, req/s, p50, p99, and the req/s ratio to `baseline` (None: this is the baseline)."""
+    figures = [
+        number(result.requests_per_second),
+        quantity(result.p50_ms, "ms"),
+        quantity(result.p99_ms, "ms"),
+    ]
+    share = ratio(result.requests_per_second, baseline.requests_per_second) if baseline else "baseline"
+    return [what, *figures, share]
+
+
+@dataclass(frozen=True)
+class Served:
+    """A server's DigitalChalk list under load; its startup, and its memory before and after the load."""
+
+    name: str
+    load: WrkResult
+    body: bytes
+    startup_seconds: float
+    started: Memory
+    loaded: Memory
+
+    def row(self, baseline: Served | None) -> list[str]:
+        memory = [quantity(self.loaded.peak_rss, "MiB"), quantity(self.loaded.pss, "MiB")]
+        return [
+            *load_row(self.name, self.load, baseline.load if baseline else None),
+            number(len(self.body)),
+            *memory,
+        ]
+
+
+LIST_COLUMNS = (*LOAD_COLUMNS, "req/s ratio to {}", "body bytes", "peak RSS", "PSS")
+
+
+class Bench:
+    """The run: its plan, and the report it fills in."""
+
+    def __init__(self, plan: Plan, report: Report) -> None:
+        self.plan = plan
+        self.report = report
+        self.mock_list: WrkResult | None = None  # the plain list of the DigitalChalk section, for the costs'
+
+    def measure(self, what: str, request: Request, connections: int = CONNECTIONS) -> WrkResult:
+        if self.plan.warmup:
+            run_wrk(request, self.plan.warmup, connections)
+        result = run_wrk(request, self.plan.seconds, connections)
+        log(
+            f"{what}: {result.requests_per_second:,.0f} req/s, p50 {result.p50_ms:.2f} ms, "
+            f"p99 {result.p99_ms:.2f} ms"
+        )
+        return result
+
+    def check(self, what: str, target: Target, value: float | None, note: str = "") -> None:
+        self.report.checks.append(Check(what, target, value, note))
+
+    def list_load(self, server: Server) -> Served:
+        """Load the DigitalChalk list of `server`, which is running."""
+        started = server.memory()
+        body = fetch("GET", server.url(DC_LIST))
+        load = self.measure(server.name, Request(server.url(DC_LIST), headers=AUTH))
+        return Served(server.name, load, body, server.startup_seconds, started, server.memory())
+
+    def candidates(self, body_file: Path) -> Served:
+        """Bare Flask on each candidate server, and on granian with other thread counts; granian's figures."""
+        served: dict[str, Served] = {}
+        missing: list[list[str]] = []
+        for candidate in CANDIDATES:
+            if importlib.util.find_spec(candidate.split()[0]) is None:
+                missing.append([candidate, "not installed (pip install -e '.[bench]')", *[""] * 6])
+                continue
+            with servers.bare(candidate, THREADS, body_file) as server:
+                served[candidate] = self.list_load(server)
+        bare = served["granian"]
+        variants = {THREADS: bare.load}
+        for threads in self.plan.thread_variants:
+            with servers.bare("granian", threads, body_file) as server:
+                variants[threads] = self.measure(
+                    f"{server.name}, {threads} threads", Request(server.url(DC_LIST), headers=AUTH)
+                )
+        speed = {candidate: figures.load.requests_per_second for candidate, figures in served.items()}
+        fastest = max(speed, key=speed.__getitem__)
+        others = [f"{ratio(speed[fastest], speed[other])} {other}" for other in speed if other != fastest]
+        columns = ("server", *LIST_COLUMNS)
+        lines = [
+            "The bare Flask app (benchmarks/baseline.py) answers the DigitalChalk list's exact bytes; each "
+            f"server runs it in one process with a pool of {THREADS} threads. Memory is after the load, of "
+            "the server's processes added up: peak RSS counts pages shared by a forked worker twice, PSS "
+            "divides them.",
+            "",
+            *table(
+                (*columns[:4], columns[4].format("granian"), *columns[5:]),
+                [*(candidate.row(bare) for candidate in served.values()), *missing],
+            ),
+            "",
+            f"**Chosen: {fastest}**, {', '.join(others) or 'the only candidate installed'} in this run. "
+            "PRODUCT.md section 7's reference figures, from this kind of machine: 1.7–2.1k req/s on "
+            "gunicorn gthread, 1.9–2.9k on waitress, 6–7k on granian.",
+        ]
+        if len(variants) > 1:
+            best = max(variants, key=lambda threads: variants[threads].requests_per_second)
+            rows = [
+                load_row(f"{threads} threads", variants[threads], bare.load) for threads in sorted(variants)
+            ]
+            lines += [
+                "",
+                *table(("granian", *LOAD_COLUMNS, f"req/s ratio to {THREADS} threads"), rows),
+                "",
+                f"{THREADS} threads (`mockserver run --threads`, default) give "
+                f"{ratio(bare.load.requests_per_second, variants[best].requests_per_second)} the "
+                f"throughput of the best count measured ({best}); but each request held by a latency rule "
+                f"takes one, so the pool must outnumber the requests tests hold at once: {THREADS} leave "
+                f"{THREADS - HELD} free with {HELD} held (below).",
+            ]
+        lines += [
+            "",
+            "`mockserver run` serves on granian (WSGI) with one worker process, since the state lives in "
+            f"that process, and a pool of {THREADS} blocking threads, so that a request held by a latency "
+            "rule occupies one thread while the others go on (see below).",
+        ]
+        self.report.add("Servers: bare Flask on each candidate", lines)
+        return bare
+
+    def dc_list(self, bare: Served) -> None:
+        """The mock's DigitalChalk list beside bare Flask on the same server, and the peers."""
+        with servers.mock() as server:
+            mock = self.list_load(server)
+        self.mock_list = mock.load
+        if mock.body != bare.body:
+            raise RuntimeError("the mock's DigitalChalk list is not the body the baseline answers")
+        peers, note = self.peers()
+        columns = ("server", *LIST_COLUMNS)
+        lines = [
+            "`GET /dc/api/v5/registrations` on the default fixtures (the vendor's five registrations), "
+            f"`wrk -t1 -c{CONNECTIONS}`; the peers serve the same example from contracts/digitalchalk.yaml. "
+            f"Peers: {note}. Memory as above. PRODUCT.md section 7's reference figures: Prism 1.8k req/s, "
+            "WireMock 4.2k (p99 56 ms).",
+            "",
+            *table(
+                (*columns[:4], columns[4].format("bare Flask"), *columns[5:]),
+                [mock.row(bare), bare.row(None), *(peer.row(bare) for peer in peers.values())],
+            ),
+        ]
+        self.report.add("DigitalChalk list", lines)
+        self.check(
+            "DigitalChalk list, req/s ratio to bare Flask on granian",
+            Target(0.8, "×", at_least=True),
+            mock.load.requests_per_second / bare.load.requests_per_second,
+        )
+        wiremock = peers.get("WireMock")
+        self.check(
+            "DigitalChalk list, req/s ratio to WireMock (same run)",
+            Target(1.0, "×", at_least=True),
+            mock.load.requests_per_second / wiremock.load.requests_per_second if wiremock else None,
+            note,
+        )
+        self.check(f"DigitalChalk list p99 at {CONNECTIONS} connections", Target(10, "ms"), mock.load.p99_ms)
+        self.check(
+            "peak RSS after the list's load, default fixtures (both processes, shared pages twice)",
+            Target(100, "MiB"),
+            mock.loaded.peak_rss,
+        )
+
+    def peers(self) -> tuple[dict[str, Served], str]:
+        """Prism and WireMock, where `make bench-peers` installed them; a note on what ran."""
+        if self.plan.smoke:
+            return {}, "not run in smoke mode"
+        prism = PEERS / "node_modules" / ".bin" / "prism"
+        jars = sorted(PEERS.glob("node_modules/wiremock/build/wiremock-standalone-*.jar"))
+        if not prism.exists() or not jars:
+            return {}, "not installed (make bench-peers)"
+        if shutil.which("java") is None:
+            return {}, "not run: WireMock needs java, which is not on the PATH"
+        served: dict[str, Served] = {}
+        with tempfile.TemporaryDirectory() as root:
+            write_wiremock_mapping(Path(root))
+            for server in (servers.prism(prism, CONTRACT), servers.wiremock(jars[-1], Path(root))):
+                with server:
+                    served[server.name] = self.list_load(server)
+        versions = {"Prism": "@stoplight/prism-cli", "WireMock": "wiremock"}
+        note = ", ".join(f"{name} {npm_version(package)}" for name, package in versions.items())
+        return served, f"{note} from benchmarks/peers, on their default settings"
+
+    def ff_posts(self) -> None:
+        """FullFabric posts of 1, 10 and 100 items."""
+        sizes = self.plan.ff_items
+        largest = max(sizes)
+        rows: list[list[str]] = []
+        with servers.mock() as server:
+            results: dict[int, WrkResult] = {}
+            for items in sizes:
+                results[items] = self.measure(f"FullFabric post of {items}", ff_request(server, items))
+                rows.append(ff_row(f"{items}", results[items], items, results[sizes[0]]))
+            alone = ff_request(server, largest)
+            single = self.measure(f"FullFabric post of {largest}, one connection", alone, connections=1)
+        rows.append(ff_row(f"{largest}, one connection", single, largest, results[sizes[0]]))
+        lines = [
+            f"`POST …/profiles/{{id}}/registrations` with {', '.join(map(str, sizes))} items of the default "
+            f"fixtures (each answered 200), `wrk -t1 -c{CONNECTIONS}`; the last row from one connection, so "
+            "its latency is a post's own, with no queue.",
+            "",
+            *table(("items", *LOAD_COLUMNS, f"req/s ratio to {sizes[0]} item", "items/s"), rows),
+        ]
+        self.report.add("FullFabric posts", lines)
+        what = f"{largest}-item FullFabric post p50"
+        self.check(f"{what}, one connection", Target(30, "ms"), single.p50_ms)
+        self.check(f"{what}, {CONNECTIONS} connections", Target(30, "ms"), results[largest].p50_ms)
+
+    def costs(self) -> None:
+        """The list with a journal of one entry, in a session, with rules that never match; then held."""
+        with servers.mock(env={"MOCKSERVER_JOURNAL_SIZE": "1"}) as server:
+            small_journal = self.measure("journal of 1", Request(server.url(DC_LIST), headers=AUTH))
+        with servers.mock() as server:
+            list_request = Request(server.url(DC_LIST), headers=AUTH)
+            plain = self.measure("plain list", list_request)
+            rows = [
+                load_row("plain list (journal of 10,000, no session, no rules)", plain, None),
+                load_row("journal of 1 entry (MOCKSERVER_JOURNAL_SIZE=1)", small_journal, plain),
+            ]
+            in_session = Request(list_request.url, headers={**AUTH, SESSION: "bench"})
+            rows.append(load_row(f"in one session ({SESSION})", self.measure("session", in_session), plain))
+            added = 0
+            for count in self.plan.rule_counts:
+                for index in range(added, count):
+                    rule = {
+                        "name": f"never-{index}",
+                        "api": "digitalchalk",
+                        "match": {"path": f"/dc/api/v5/never-{index}"},
+                        "respond": {"status": 503},
+                    }
+                    fetch("POST", server.url("/__admin/failures"), json.dumps(rule).encode(), JSON)
+                added = count
+                result = self.measure(f"{count} rules", list_request)
+                rows.append(load_row(f"{count:,} failure rules, none matching", result, plain))
+            lines = [
+                "The DigitalChalk list with one feature at a time, beside the plain list on the same server "
+                "(the journal of 1 on a server of its own). Every rule is checked against every request: "
+                "these are for the list's API but another path.",
+                "",
+                *table(("list", *LOAD_COLUMNS, "req/s ratio to the plain list"), rows),
+            ]
+            if self.mock_list:
+                lines += [
+                    "",
+                    "The same plain list on the fresh server of the DigitalChalk section: "
+                    f"{number(self.mock_list.requests_per_second)} req/s, "
+                    f"{ratio(self.mock_list.requests_per_second, plain.requests_per_second)} this one: two "
+                    "measurements of the same thing differ by that much in this run.",
+                ]
+            self.report.add("Cost of the journal, failure rules and sessions", lines)
+            fetch("DELETE", server.url("/__admin/failures"))
+            self.latency_rule(server, plain)
+
+    def latency_rule(self, server: Server, plain: WrkResult) -> None:
+        """The list while requests of a session are held by a latency rule."""
+        list_request = Request(server.url(DC_LIST), headers=AUTH)
+        slow_headers = {SESSION: "slow"}
+        rule = {"name": "slow", "api": "digitalchalk", "latency_ms": SLOW_MS}
+        fetch("POST", server.url("/__admin/failures"), json.dumps(rule).encode(), {**JSON, **slow_headers})
+        held = Background(Request(list_request.url, headers={**AUTH, **slow_headers}), connections=HELD)
+        time.sleep(0.2)  # until they are in flight
+        try:
+            during = self.measure(f"list while {HELD} requests are held", list_request)
+        finally:
+            slow = held.stop()
+        if slow.p50_ms < SLOW_MS:
+            raise RuntimeError(f"the latency rule did not hold its requests (p50 {slow.p50_ms} ms)")
+        rows = [
+            [*load_row("list alone", plain, None), quantity(plain.max_ms, "ms")],
+            [*load_row(f"list, {HELD} requests held", during, plain), quantity(during.max_ms, "ms")],
+            [*load_row("the held requests", slow, None)[:4], "—", quantity(slow.max_ms, "ms")],
+        ]
+        lines = [
+            f"On the same server, its rules removed: a rule `latency_ms: {SLOW_MS}` in one session holds "
+            f"{HELD} of the {THREADS} threads at all times (wrk, {HELD} connections in that session) while "
+            "another wrk loads the list outside it.",
+            "",
+            *table(("", *LOAD_COLUMNS, "req/s ratio to the list alone", "slowest"), rows),
+        ]
+        self.report.add("A request held by a latency rule", lines)
+        self.check(
+            f"slowest list answer while {HELD} requests are held {SLOW_MS} ms (none waits for them)",
+            Target(SLOW_MS, "ms"),
+            during.max_ms,
+        )
+
+    def startup(self, bare: Served, large: Path) -> None:
+        """`mockserver run` to its first healthy answer, on the default fixtures and on the large ones."""
+        times = []
+        for _ in range(self.plan.startups):
+            with servers.mock() as server:
+                times.append(server.startup_seconds)
+                default_memory = server.memory()
+            log(f"startup: {times[-1]:.3f} s")
+        default = statistics.median(times)
+        size = f"{self.plan.registrations:,} registrations"
+        with servers.mock("--fixtures", str(large), timeout=900) as server:
+            large_memory = server.memory()
+            seconds = server.startup_seconds
+        log(f"startup, {size}: {seconds:.1f} s")
+        rows = [
+            ["bare Flask on granian", bare.startup_seconds, bare.started],
+            ["mockserver, default fixtures", default, default_memory],
+            [f"mockserver, {size}", seconds, large_memory],
+        ]
+        lines = [
+            "From starting the process to the first 200 of its health check (polled every 5 ms); the "
+            f"default fixtures' figure is the median of {self.plan.startups}. Memory just after, as above.",
+            "",
+            *table(
+                ("server", "startup", "ratio to bare Flask", "peak RSS", "PSS"),
+                [
+                    [name, quantity(time_, "s"), ratio(time_, bare.startup_seconds)]
+                    + [quantity(memory.peak_rss, "MiB"), quantity(memory.pss, "MiB")]
+                    for name, time_, memory in rows
+                ],
+            ),
+        ]
+        self.report.add("Startup", lines)
+        self.check("startup to healthy, default fixtures", Target(0.5, "s"), default)
+
+    def large(self, fixtures: Path) -> None:
+        """Load time, peak RSS and filtered queries at the large size, in a process of its own."""
+        argv = [sys.executable, "-m", "benchmarks.inprocess", str(fixtures)]
+        argv += ["--registrations", str(self.plan.registrations), "--repeats", str(self.plan.query_repeats)]
+        done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=900)
+        if done.returncode:
+            raise RuntimeError(f"benchmarks.inprocess exited with {done.returncode}:\n{done.stderr}")
+        figures = json.loads(done.stdout.splitlines()[-1])
+        queries = figures["queries"]
+        size = f"{self.plan.registrations:,} registrations"
+        log(f"{size} in-process: loaded in {figures['load_seconds']:.1f} s")
+        baseline = queries["no filter"]["p50_ms"]
+        rows = [
+            [name, f"`{query['query'] or '(none)'}`", quantity(query["p50_ms"], "ms")]
+            + [quantity(query["p99_ms"], "ms"), str(query["samples"]), str(query["results"])]
+            + [ratio(query["p50_ms"], baseline) if name != "no filter" else "baseline"]
+            for name, query in queries.items()
+        ]
+        lines = [
+            f"`create_app` on {size} made by `mockserver fixtures generate --seed {SEED}`, timed, in a "
+            "process of its own; then each query through the Flask test client up to "
+            f"{self.plan.query_repeats} times (at most {MAX_SECONDS_PER_QUERY} s each), with the values "
+            "of a registration that exists.",
+            "",
+            f"- load: {quantity(figures['load_seconds'], 's')}",
+            f"- peak RSS: {quantity(figures['peak_rss_mib'], 'MiB')}",
+            "",
+            *table(("filter", "query", "p50", "p99", "samples", "results", "p50 ratio to no filter"), rows),
+        ]
+        self.report.add(f"{size}, in-process", lines)
+        self.check(f"load of {size}", Target(15, "s"), figures["load_seconds"])
+        self.check(f"peak RSS with {size}", Target(1500, "MB"), figures["peak_rss_mib"] * 1024**2 / 1e6)
+        self.check(f"combined filter p50 at {size}", Target(5, "ms"), queries["combined"]["p50_ms"])
+
+
+def ff_row(what: str, result: WrkResult, items: int, baseline: WrkResult) -> list[str]:
+    """A FullFabric post's row: `load_row`'s, and items per second."""
+    row = load_row(what, result, None if result is baseline else baseline)
+    return [*row, number(result.requests_per_second * items)]
+
+
+def ff_request(server: Server, items: int) -> Request:
+    """A post of `items` items, checked once to answer 200 for each."""
+    body = json.dumps({"registrations": [FF_ITEMS[index % 2] for index in range(items)]}).encode()
+    outcomes = json.loads(fetch("POST", server.url(FF_POST), body, FF_HEADERS))
+    if [outcome["status"] for outcome in outcomes] != [200] * items:
+        raise RuntimeError(f"a FullFabric item failed: {outcomes}")
+    return Request(server.url(FF_POST), "POST", body, FF_HEADERS)
+
+
+def write_wiremock_mapping(root: Path) -> None:
+    """A WireMock mapping answering the contract's example of the DigitalChalk list."""
+    contract = yaml.safe_load(CONTRACT.read_text())
+    answer = contract["paths"][DC_LIST]["get"]["responses"]["200"]["content"]["application/json"]
+    mapping = {
+        "request": {"method": "GET", "urlPath": DC_LIST},
+        "response": {
+            "status": 200,
+            "headers": {"Content-Type": "application/json"},
+            "body": json.dumps(answer["examples"]["vendor"]["value"], separators=(",", ":")),
+        },
+    }
+    (root / "mappings").mkdir()
+    (root / "mappings" / "dc-list.json").write_text(json.dumps(mapping))
+
+
+def npm_version(package: str) -> str:
+    return json.loads((PEERS / "node_modules" / package / "package.json").read_text())["version"]
+
+
+def version(package: str) -> str:
+    try:
+        return importlib.metadata.version(package)
+    except importlib.metadata.PackageNotFoundError:
+        return "not installed"
+
+
+def list_body() -> bytes:
+    """The mock's DigitalChalk list on the default fixtures, as the baseline answers it."""
+    response = create_app().test_client().get(DC_LIST, headers=AUTH)
+    if response.status_code != 200 or response.content_type != "application/json":
+        raise RuntimeError(f"the DigitalChalk list answered {response.status_code} {response.content_type}")
+    return response.data
+
+
+def large_fixtures(registrations: int) -> Path:
+    """Generated fixtures of this size, from the cache when an earlier run made them."""
+    folder = CACHE / f"seed{SEED}-{registrations}"
+    if not (folder / "digitalchalk.json").is_file():
+        partial = folder.with_name(folder.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        started = time.monotonic()
+        command = [sys.executable, "-m", "mockserver", "fixtures", "generate", "--seed", str(SEED)]
+        command += ["--registrations", str(registrations), "--out", str(partial)]
+        subprocess.run(command, check=True, capture_output=True)
+        partial.rename(folder)
+        log(f"generated {registrations:,} registrations in {time.monotonic() - started:.1f} s")
+    return folder
+
+
+@contextmanager
+def body_file(body: bytes) -> Iterator[Path]:
+    with tempfile.NamedTemporaryFile(prefix="dc-list-", suffix=".json") as file:
+        file.write(body)
+        file.flush()
+        yield Path(file.name)
+
+
+def facts(plan: Plan) -> dict[str, str]:
+    """What the figures were measured on, and how."""
+    wrk = subprocess.run(["wrk", "-v"], capture_output=True, text=True).stdout.split("[")[0].strip()
+    servers_used = ", ".join(f"{name} {version(name)}" for name in ("granian", "gunicorn", "waitress"))
+    return {
+        "Date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        **machine(),
+        "Load average before the run": Path("/proc/loadavg").read_text().split()[0],
+        "Servers": f"{servers_used}; Flask {version('flask')}; mockserver {version('mockserver')}",
+        "Load": f"{wrk}, `wrk -t1 -c{CONNECTIONS} -d{plan.seconds}s --latency` after {plan.warmup} s of "
+        "unmeasured load, on loopback, one run each, wrk and the server sharing the machine's cores",
+        "Command": "`python -m benchmarks --smoke` (smoke: figures mean nothing)"
+        if plan.smoke
+        else "`make bench` (`python -m benchmarks`)",
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--smoke", action="store_true", help="1 s loads and small sizes: checks the pipeline")
+    parser.add_argument("--out", type=Path, help="where to write the report (default: docs/benchmarks.md)")
+    args = parser.parse_args(argv)
+    plan = SMOKE if args.smoke else FULL
+    out = args.out or (CACHE / "smoke.md" if plan.smoke else DOCS)
+    if shutil.which("wrk") is None:
+        sys.exit("wrk is not installed: `make bench` installs it (apt-get install wrk)")
+
+    report = Report("Benchmarks", facts(plan))
+    bench = Bench(plan, report)
+    large = large_fixtures(plan.registrations)
+    with body_file(list_body()) as path:
+        bare = bench.candidates(path)
+    bench.dc_list(bare)
+    bench.ff_posts()
+    bench.costs()
+    bench.startup(bare, large)
+    bench.large(large)
+    wall = time.monotonic() - _started
+    report.facts["Wall time"] = f"{wall:.0f} s"
+    report.write(out)
+    log(f"wrote {out.relative_to(ROOT) if out.is_relative_to(ROOT) else out} in {wall:.0f} s")
+    return 0

@@ -1,0 +1,210 @@
+"""Real server processes on loopback: started on a free port, healthy when answering 200, then stopped."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+
+from benchmarks.baseline import BODY_FILE
+
+ROOT = Path(__file__).resolve().parent.parent
+AUTH = {"Authorization": "Bearer bench"}
+HEALTH_TIMEOUT_SECONDS = 30
+STOP_TIMEOUT_SECONDS = 15
+
+
+class ServerError(RuntimeError):
+    """A server exited, or did not answer in time."""
+
+
+@dataclass(frozen=True)
+class Memory:
+    """Of a server's processes (a granian worker, say) added up, in MiB."""
+
+    peak_rss: float  # VmHWM: what a process ever held, pages it shares with the others counted in each
+    pss: float  # now, with shared pages divided among the processes sharing them
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fetch(method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> bytes:
+    """One request; the response body. An error status raises `urllib.error.HTTPError` (an OSError)."""
+    request = urllib.request.Request(url, data=body, method=method, headers={**AUTH, **(headers or {})})
+    with urllib.request.urlopen(request, timeout=10) as response:
+        return response.read()
+
+
+def _descendants(pid: int) -> list[int]:
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            # The command may hold spaces and parentheses; the parent pid is the second field after it.
+            stat = (entry / "stat").read_text()
+        except OSError:  # gone since
+            continue
+        parents.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        children = parents.get(todo.pop(), [])
+        found += children
+        todo += children
+    return found
+
+
+def _kib(path: Path, field: str) -> int:
+    for line in path.read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    return 0
+
+
+class Server:
+    """A server process; `with` starts it, waits until `health_path` answers 200, and stops it after."""
+
+    def __init__(
+        self,
+        name: str,
+        argv: list[str],
+        port: int,
+        health_path: str,
+        env: dict[str, str] | None = None,
+        timeout: float = HEALTH_TIMEOUT_SECONDS,
+    ) -> None:
+        self.name, self.argv, self.port, self.health_path = name, argv, port, health_path
+        self.env = {**os.environ, **(env or {})}
+        self.timeout = timeout
+        self.startup_seconds = 0.0
+        # Files, not pipes: a pipe nobody reads fills up and blocks a server that logs every request.
+        self._output = tempfile.TemporaryFile("w+")
+        self._process: subprocess.Popen[str] | None = None
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def __enter__(self) -> Server:
+        started = time.perf_counter()
+        self._process = subprocess.Popen(
+            self.argv, stdout=self._output, stderr=subprocess.STDOUT, env=self.env, cwd=ROOT, text=True
+        )
+        deadline = started + self.timeout
+        while time.perf_counter() < deadline:
+            if self._process.poll() is not None:
+                raise ServerError(f"{self.name} exited with {self._process.returncode}:\n{self.output()}")
+            try:
+                fetch("GET", self.url(self.health_path))
+            except (OSError, http.client.HTTPException):  # refused, reset, or an error status
+                time.sleep(0.005)
+                continue
+            self.startup_seconds = time.perf_counter() - started
+            return self
+        self.stop()
+        raise ServerError(
+            f"{self.name} did not answer {self.health_path} in {self.timeout} s:\n{self.output()}"
+        )
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+        self._output.close()
+
+    def output(self) -> str:
+        """What the server wrote so far (stdout and stderr), the last 3,000 characters."""
+        self._output.seek(0)
+        return self._output.read()[-3000:]
+
+    def memory(self) -> Memory:
+        assert self._process is not None, "started"
+        peak = pss = 0
+        for pid in (self._process.pid, *_descendants(self._process.pid)):
+            peak += _kib(Path(f"/proc/{pid}/status"), "VmHWM")
+            pss += _kib(Path(f"/proc/{pid}/smaps_rollup"), "Pss")
+        return Memory(peak_rss=peak / 1024, pss=pss / 1024)
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL to whatever of it is left after STOP_TIMEOUT_SECONDS."""
+        if self._process is None or self._process.poll() is not None:
+            return
+        family = _descendants(self._process.pid)
+        self._process.send_signal(signal.SIGTERM)
+        try:
+            self._process.wait(timeout=STOP_TIMEOUT_SECONDS)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait()
+        for pid in family:
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+
+
+def mock(*args: str, env: dict[str, str] | None = None, timeout: float = HEALTH_TIMEOUT_SECONDS) -> Server:
+    """`mockserver run` with `args`."""
+    port = free_port()
+    argv = [sys.executable, "-m", "mockserver", "run", "--port", str(port), *args]
+    return Server("mockserver (granian)", argv, port, "/__admin/health", env=env, timeout=timeout)
+
+
+# The candidate WSGI servers, each with one process and a pool of `threads` threads.
+CANDIDATES = ("granian", "gunicorn gthread", "waitress")
+
+
+def bare(candidate: str, threads: int, body_file: Path) -> Server:
+    """The bare Flask app (benchmarks.baseline) answering the bytes in `body_file`, on `candidate`."""
+    port = free_port()
+    python = [sys.executable, "-m"]
+    match candidate:
+        case "granian":
+            argv = [*python, "benchmarks.baseline", "--port", str(port), "--threads", str(threads)]
+        case "gunicorn gthread":
+            argv = [
+                *python,
+                "gunicorn",
+                "--worker-class",
+                "gthread",
+                "--workers",
+                "1",
+                "--threads",
+                str(threads),
+            ]
+            argv += ["--bind", f"127.0.0.1:{port}", "benchmarks.baseline:bare_app()"]
+        case "waitress":
+            argv = [*python, "waitress", f"--listen=127.0.0.1:{port}", f"--threads={threads}"]
+            argv += ["--call", "benchmarks.baseline:bare_app"]
+        case _:
+            raise ValueError(f"unknown candidate {candidate!r}")
+    return Server(
+        f"bare Flask on {candidate}", argv, port, "/dc/api/v5/registrations", {BODY_FILE: str(body_file)}
+    )
+
+
+def prism(executable: Path, contract: Path) -> Server:
+    """Stoplight Prism serving the contract's examples (static mode, its default)."""
+    port = free_port()
+    argv = [str(executable), "mock", "--host", "127.0.0.1", "--port", str(port), str(contract)]
+    return Server("Prism", argv, port, "/dc/api/v5/registrations")
+
+
+def wiremock(jar: Path, root: Path) -> Server:
+    """WireMock standalone serving the mappings in `root`/mappings."""
+    port = free_port()
+    argv = ["java", "-jar", str(jar), "--port", str(port), "--bind-address", "127.0.0.1"]
+    argv += ["--root-dir", str(root), "--disable-banner"]
+    return Server("WireMock", argv, port, "/__admin/health")
