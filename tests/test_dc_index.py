@@ -16,6 +16,7 @@ from mockserver.digitalchalk.domain import (
     STATUSES,
     TIMESTAMP_FORMAT,
     DateRange,
+    Registration,
     RegistrationQuery,
     parse_timestamp,
 )
@@ -73,7 +74,8 @@ def test_an_indexed_query_returns_what_a_scan_returns(
     rows: list[dict[str, Any]], query: RegistrationQuery
 ) -> None:
     table = DigitalChalkTable({"tokens": [], "registrations": rows})
-    scanned = [registration for registration in table._registrations if query.matches(registration)]
+    every = [Registration.from_fields(row) for row in rows]
+    scanned = [registration for registration in every if query.matches(registration)]
     page = table.query(query)
     assert page.total == len(scanned)
     assert [r.id for r in page.results] == [r.id for r in scanned[query.offset : query.offset + query.limit]]

@@ -66,31 +66,40 @@ def _is_wire_body(values: dict[str, Any]) -> bool:
     return tuple(values) in _WIRE_ORDERS and None not in values.values()
 
 
+def wire_body(values: Mapping[str, Any], strings: dict[str, str] | None = None) -> dict[str, Any]:
+    """The wire body of vendor fields: a field that is absent or None has no value and is omitted. A dict
+    that is a wire body already is kept, not copied (never changed: a new state builds new ones).
+
+    With `strings`, the values that repeat across registrations (user, offering, title, status, grader)
+    are replaced by one shared copy each: a million registrations name far fewer of them."""
+    if isinstance(values, dict) and _is_wire_body(values):
+        body = values
+    else:
+        body = {name: values[name] for name in FIELDS if values.get(name) is not None}
+    if strings is not None:
+        for name in REPEATED_FIELDS:
+            if name in body:
+                body[name] = strings.setdefault(body[name], body[name])
+    return body
+
+
+def instants(body: Mapping[str, Any]) -> tuple[int | None, ...]:
+    """The body's dates as unix seconds, in the order of `DATE_FIELDS` (None: no such date)."""
+    return tuple([_checked_instant(body[name]) if name in body else None for name in DATE_FIELDS])
+
+
 @dataclass(frozen=True, slots=True)
 class Registration:
     """One registration: its wire body (valueless fields omitted) and its dates as unix seconds, in the
-    order of `DATE_FIELDS` (None: no such date). Compact, for there may be a million of them."""
+    order of `DATE_FIELDS` (None: no such date)."""
 
     body: Mapping[str, Any]
     dates: tuple[int | None, ...]
 
     @classmethod
-    def from_fields(cls, values: Mapping[str, Any], strings: dict[str, str] | None = None) -> Registration:
-        """Build from vendor fields; a field that is absent or None has no value and is omitted. A dict
-        that is a wire body already is kept, not copied (never changed: a new state builds new ones).
-
-        With `strings`, the values that repeat across registrations (user, offering, title, status,
-        grader) are replaced by one shared copy each: a million registrations name far fewer of them."""
-        if isinstance(values, dict) and _is_wire_body(values):
-            body = values
-        else:
-            body = {name: values[name] for name in FIELDS if values.get(name) is not None}
-        if strings is not None:
-            for name in REPEATED_FIELDS:
-                if name in body:
-                    body[name] = strings.setdefault(body[name], body[name])
-        dates = tuple([_checked_instant(body[name]) if name in body else None for name in DATE_FIELDS])
-        return cls(body=body, dates=dates)
+    def from_fields(cls, values: Mapping[str, Any]) -> Registration:
+        body = wire_body(values)
+        return cls(body=body, dates=instants(body))
 
     def date(self, name: str) -> int | None:
         return self.dates[DATE_POSITIONS[name]]

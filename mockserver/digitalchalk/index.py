@@ -9,22 +9,24 @@ from __future__ import annotations
 
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
-from mockserver.digitalchalk.domain import DATE_FIELDS, DateRange, Registration, RegistrationQuery
+from mockserver.digitalchalk.domain import DATE_FIELDS, DateRange, RegistrationQuery
 
 EQUALITY_FIELDS = (("status", "status"), ("user_id", "userId"), ("offering_id", "offeringId"))
+MISSING = -(2**63)  # in a column of instants: the row has no such date
 _NONE: Sequence[int] = array("l")
 
 
 class DateColumn:
     """The rows that have one date, sorted by it (ties in table order)."""
 
-    def __init__(self, instants: Sequence[int | None]) -> None:
+    def __init__(self, instants: Sequence[int]) -> None:
         rows = sorted(
-            (row for row, instant in enumerate(instants) if instant is not None), key=instants.__getitem__
+            (row for row, instant in enumerate(instants) if instant != MISSING), key=instants.__getitem__
         )
-        self.instants = array("q", (instants[row] for row in rows))  # type: ignore[misc]
+        self.instants = array("q", [instants[row] for row in rows])
         self.rows = array("l", rows)
 
     def within(self, date_range: DateRange) -> tuple[int, int]:
@@ -35,23 +37,21 @@ class DateColumn:
 
 
 class RegistrationIndex:
-    """Every filter's index over one immutable list of registrations."""
+    """Every filter's index over one immutable table: its wire bodies, and a column of instants (or
+    `MISSING`) per date field."""
 
-    def __init__(self, registrations: Sequence[Registration]) -> None:
-        self.size = len(registrations)
+    def __init__(self, bodies: Sequence[Mapping[str, Any]], dates: Mapping[str, Sequence[int]]) -> None:
+        self.size = len(bodies)
         self.equal: dict[str, dict[str, array[int]]] = {}
         for attribute, name in EQUALITY_FIELDS:
-            rows: dict[str, array[int]] = {}
-            for row, registration in enumerate(registrations):
-                value = registration.body[name]
-                if value not in rows:
-                    rows[value] = array("l")
-                rows[value].append(row)
-            self.equal[attribute] = rows
-        self.dates = {
-            name: DateColumn([registration.dates[position] for registration in registrations])
-            for position, name in enumerate(DATE_FIELDS)
-        }
+            rows: dict[str, list[int]] = {}
+            for row, body in enumerate(bodies):
+                group = rows.get(body[name])
+                if group is None:
+                    rows[body[name]] = group = []
+                group.append(row)
+            self.equal[attribute] = {value: array("l", group) for value, group in rows.items()}
+        self.dates = {name: DateColumn(dates[name]) for name in DATE_FIELDS}
 
     def rows(self, query: RegistrationQuery) -> tuple[Sequence[int], bool]:
         """Candidate rows for `query` in table order, and whether they need checking against the query

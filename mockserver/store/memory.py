@@ -3,14 +3,22 @@
 from __future__ import annotations
 
 import threading
+from array import array
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from mockserver.clock import Clock
-from mockserver.digitalchalk.domain import Page, Registration, RegistrationQuery
-from mockserver.digitalchalk.index import RegistrationIndex
+from mockserver.digitalchalk.domain import (
+    DATE_FIELDS,
+    Page,
+    Registration,
+    RegistrationQuery,
+    instants,
+    wire_body,
+)
+from mockserver.digitalchalk.index import MISSING, RegistrationIndex
 from mockserver.failures import RuleSet
 from mockserver.fixtures import Fixtures
 from mockserver.fullfabric.transcripts import ItemError, RegistrationItem, build_transcripts, dump_entry
@@ -21,33 +29,57 @@ from mockserver.journal import Journal
 class DigitalChalkTable:
     """DigitalChalk's registrations, in a stable order: fixture order, then order of creation.
 
-    A table never changes once built (a new state is a new table), so worlds share the fixtures' one
-    table, and its indexes, instead of each building its own."""
+    Compact, for there may be a million: each registration is its wire body, and its dates are one
+    column of instants per date field. A table never changes once built (a new state is a new table),
+    so worlds share the fixtures' one table, and its indexes, instead of each building its own."""
 
     def __init__(self, fixture: Mapping[str, Any]) -> None:
         self.tokens: dict[str, str] = {entry["token"]: entry["state"] for entry in fixture["tokens"]}
         strings: dict[str, str] = {}
-        self._registrations = [
-            Registration.from_fields(fields, strings) for fields in fixture["registrations"]
-        ]
-        self._index = RegistrationIndex(self._registrations)
+        self._bodies = [wire_body(fields, strings) for fields in fixture["registrations"]]
+        self._dates = {name: array("q") for name in DATE_FIELDS}
+        columns = [self._dates[name] for name in DATE_FIELDS]
+        for body in self._bodies:
+            for column, instant in zip(columns, instants(body), strict=True):
+                column.append(MISSING if instant is None else instant)
+        self._index = RegistrationIndex(self._bodies, self._dates)
 
     def __len__(self) -> int:
-        return len(self._registrations)
+        return len(self._bodies)
+
+    def registration(self, row: int) -> Registration:
+        dates = tuple(
+            None if (instant := self._dates[name][row]) == MISSING else instant for name in DATE_FIELDS
+        )
+        return Registration(body=self._bodies[row], dates=dates)
 
     def query(self, query: RegistrationQuery) -> Page:
         """The registrations matching every filter of `query`, paged; through the indexes, not a scan."""
-        registrations = self._registrations
         rows, check = self._index.rows(query)
         if check:
-            rows = [row for row in rows if query.matches(registrations[row])]
+            rows = [row for row in rows if self._matches(row, query)]
         page = rows[query.offset : query.offset + query.limit]
-        return Page(results=[registrations[row] for row in page], total=len(rows))
+        return Page(results=[self.registration(row) for row in page], total=len(rows))
+
+    def _matches(self, row: int, query: RegistrationQuery) -> bool:
+        """`query.matches`, on the table's columns."""
+        body = self._bodies[row]
+        if query.status is not None and body["status"] != query.status:
+            return False
+        if query.user_id is not None and body["userId"] != query.user_id:
+            return False
+        if query.offering_id is not None and body["offeringId"] != query.offering_id:
+            return False
+        for name, date_range in query.dates.items():
+            instant = self._dates[name][row]
+            if instant == MISSING or instant not in date_range:
+                return False
+        return True
 
     def dump(self) -> dict[str, Any]:
         return {
             "tokens": [{"token": token, "state": state} for token, state in self.tokens.items()],
-            "registrations": [dict(registration.body) for registration in self._registrations],
+            "registrations": [dict(body) for body in self._bodies],
         }
 
 
