@@ -13,6 +13,7 @@ from mockserver.config import SERVER_DEFAULTS
 from mockserver.fixtures import FixtureError
 from mockserver.fixtures_cli import fixtures
 from mockserver.health import health
+from mockserver.options import host_option, port_option
 from mockserver.verify import verify
 
 
@@ -33,14 +34,8 @@ def main() -> None:
 
 
 @main.command()
-@click.option("--host", default=SERVER_DEFAULTS["HOST"], envvar="MOCKSERVER_HOST", show_default=True)
-@click.option(
-    "--port",
-    type=click.IntRange(1, 65535),
-    default=SERVER_DEFAULTS["PORT"],
-    envvar="MOCKSERVER_PORT",
-    show_default=True,
-)
+@host_option
+@port_option
 @click.option(
     "--fixtures",
     type=click.Path(exists=True, file_okay=False, path_type=Path),

@@ -8,7 +8,7 @@ import urllib.request
 
 import click
 
-from mockserver.config import SERVER_DEFAULTS
+from mockserver.options import host_option, port_option
 
 HEALTH_PATH = "/__admin/health"
 # What to call when the server listens on every interface: its loopback address.
@@ -44,21 +44,8 @@ def local_url(host: str, port: int) -> str:
     "--url",
     help="Base URL of the server to ask (default: http://HOST:PORT, on loopback when HOST is a wildcard).",
 )
-@click.option(
-    "--host",
-    default=SERVER_DEFAULTS["HOST"],
-    envvar="MOCKSERVER_HOST",
-    show_default=True,
-    help="What `mockserver run` listens on.",
-)
-@click.option(
-    "--port",
-    type=click.IntRange(1, 65535),
-    default=SERVER_DEFAULTS["PORT"],
-    envvar="MOCKSERVER_PORT",
-    show_default=True,
-    help="The port `mockserver run` listens on.",
-)
+@host_option
+@port_option
 @click.option(
     "--timeout",
     type=click.FloatRange(min=0, min_open=True),

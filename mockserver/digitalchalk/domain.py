@@ -5,7 +5,7 @@ from __future__ import annotations
 import calendar
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -40,21 +40,17 @@ def parse_timestamp(value: str) -> int:
     Digits are counted: strptime alone would take `2012-3-1T6:3:1Z` and serve it as written."""
     if not _TIMESTAMP.match(value):
         raise ValueError(f"not a timestamp like 2012-03-01T06:03:10Z: {value!r}")
+    return _checked_instant(value)
+
+
+def _checked_instant(value: str) -> int:
+    """`parse_timestamp` of a value already of the vendor's shape (a fixture's, checked on load)."""
     try:  # a million fixture dates are parsed at start: fromisoformat is several times faster than strptime
         return (datetime.fromisoformat(value) - _EPOCH) // _SECOND
     except ValueError:  # not a date, or a leap second (:60), which strptime takes
         return calendar.timegm(time.strptime(value, TIMESTAMP_FORMAT))
 
 
-def _checked_instant(value: str) -> int:
-    """`parse_timestamp` of a value the fixture schema has checked already: no second check."""
-    try:
-        return (datetime.fromisoformat(value) - _EPOCH) // _SECOND
-    except ValueError:  # a leap second
-        return parse_timestamp(value)
-
-
-DATE_POSITIONS = {name: position for position, name in enumerate(DATE_FIELDS)}
 # Every choice of fields, in the vendor's order: the key orders a wire body may have.
 _WIRE_ORDERS = frozenset(
     tuple(name for bit, name in enumerate(FIELDS) if chosen >> bit & 1) for chosen in range(2 ** len(FIELDS))
@@ -89,27 +85,6 @@ def instants(body: Mapping[str, Any]) -> tuple[int | None, ...]:
 
 
 @dataclass(frozen=True, slots=True)
-class Registration:
-    """One registration: its wire body (valueless fields omitted) and its dates as unix seconds, in the
-    order of `DATE_FIELDS` (None: no such date)."""
-
-    body: Mapping[str, Any]
-    dates: tuple[int | None, ...]
-
-    @classmethod
-    def from_fields(cls, values: Mapping[str, Any]) -> Registration:
-        body = wire_body(values)
-        return cls(body=body, dates=instants(body))
-
-    def date(self, name: str) -> int | None:
-        return self.dates[DATE_POSITIONS[name]]
-
-    @property
-    def id(self) -> str:
-        return self.body["id"]
-
-
-@dataclass(frozen=True, slots=True)
 class DateRange:
     """An inclusive range of unix seconds; `None` leaves that end open."""
 
@@ -131,8 +106,9 @@ class RegistrationQuery:
     offset: int = 0
     limit: int = 15
 
-    def matches(self, registration: Registration) -> bool:
-        body = registration.body
+    def matches(self, body: Mapping[str, Any], date: Callable[[str], int | None]) -> bool:
+        """Whether a registration, its wire body and the instant of each date (`date(name)`, None when it
+        has none), passes every filter."""
         if self.status is not None and body["status"] != self.status:
             return False
         if self.user_id is not None and body["userId"] != self.user_id:
@@ -140,7 +116,7 @@ class RegistrationQuery:
         if self.offering_id is not None and body["offeringId"] != self.offering_id:
             return False
         for name, date_range in self.dates.items():
-            instant = registration.date(name)
+            instant = date(name)
             # A registration without the filtered date never matches that filter.
             if instant is None or instant not in date_range:
                 return False
@@ -149,7 +125,7 @@ class RegistrationQuery:
 
 @dataclass(frozen=True, slots=True)
 class Page:
-    """One page of a query: the registrations on it and how many matched in all."""
+    """One page of a query: the registrations on it (wire bodies) and how many matched in all."""
 
-    results: list[Registration]
+    results: list[Mapping[str, Any]]
     total: int

@@ -71,7 +71,7 @@ def list_registrations() -> Response:
     else:  # the whole list: what the schema makes of no parameters, without asking it
         query = _ALL
     page = world().digitalchalk.query(query)
-    body: dict[str, object] = {"results": [registration.body for registration in page.results]}
+    body: dict[str, object] = {"results": page.results}
     if query.offset + query.limit < page.total:
         body["next"] = _with_offset(query.offset + query.limit)
     if query.offset > 0:

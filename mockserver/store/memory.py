@@ -7,13 +7,13 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from mockserver.clock import Clock
 from mockserver.digitalchalk.domain import (
     DATE_FIELDS,
     Page,
-    Registration,
     RegistrationQuery,
     instants,
     wire_body,
@@ -47,34 +47,18 @@ class DigitalChalkTable:
     def __len__(self) -> int:
         return len(self._bodies)
 
-    def registration(self, row: int) -> Registration:
-        dates = tuple(
-            None if (instant := self._dates[name][row]) == MISSING else instant for name in DATE_FIELDS
-        )
-        return Registration(body=self._bodies[row], dates=dates)
-
     def query(self, query: RegistrationQuery) -> Page:
         """The registrations matching every filter of `query`, paged; through the indexes, not a scan."""
+        bodies = self._bodies
         rows, check = self._index.rows(query)
         if check:
-            rows = [row for row in rows if self._matches(row, query)]
+            rows = [row for row in rows if query.matches(bodies[row], partial(self._instant, row))]
         page = rows[query.offset : query.offset + query.limit]
-        return Page(results=[self.registration(row) for row in page], total=len(rows))
+        return Page(results=[bodies[row] for row in page], total=len(rows))
 
-    def _matches(self, row: int, query: RegistrationQuery) -> bool:
-        """`query.matches`, on the table's columns."""
-        body = self._bodies[row]
-        if query.status is not None and body["status"] != query.status:
-            return False
-        if query.user_id is not None and body["userId"] != query.user_id:
-            return False
-        if query.offering_id is not None and body["offeringId"] != query.offering_id:
-            return False
-        for name, date_range in query.dates.items():
-            instant = self._dates[name][row]
-            if instant == MISSING or instant not in date_range:
-                return False
-        return True
+    def _instant(self, row: int, name: str) -> int | None:
+        instant = self._dates[name][row]
+        return None if instant == MISSING else instant
 
     def dump(self) -> dict[str, Any]:
         return {
