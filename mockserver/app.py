@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
 from mockserver import requestlog
@@ -16,10 +16,12 @@ from mockserver.clock import parse_instant
 from mockserver.config import DEFAULTS
 from mockserver.context import SessionPrefix, api_of
 from mockserver.digitalchalk import views as digitalchalk
+from mockserver.digitalchalk.repeat import RepeatedLists
 from mockserver.fixtures import load_failures, load_fixtures, paused_gc
 from mockserver.fullfabric import views as fullfabric
 from mockserver.injection import apply_request_rules
 from mockserver.resources import data_dir
+from mockserver.responses import Response
 from mockserver.store import MemoryStore, Settings
 
 logger = logging.getLogger("mockserver")
@@ -32,9 +34,19 @@ ERROR_WRITERS: dict[str, Callable[[int, str], Response]] = {
 }
 
 
+class Mock(Flask):
+    """Flask, with the mock's response class, and no check for async functions (it has none) on every
+    hook and view of every request."""
+
+    response_class = Response
+
+    def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        return func
+
+
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build a mock: defaults, then `MOCKSERVER_*` from the environment, then `config`."""
-    app = Flask(__name__)
+    app = Mock(__name__)
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("MOCKSERVER")
     if config:
@@ -54,7 +66,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
-    app.wsgi_app = SessionPrefix(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = SessionPrefix(RepeatedLists(app, app.wsgi_app))  # type: ignore[method-assign]
     return app
 
 

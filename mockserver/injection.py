@@ -7,10 +7,11 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
-from flask import Response, g, request
+from flask import g, request
 
 from mockserver.context import api_of, world
 from mockserver.failures import Call, Rule
+from mockserver.responses import Response
 
 # A body the vendor would plausibly send, cut short: what `malformed_json` and `connection_reset` send.
 PARTIAL_BODIES = {

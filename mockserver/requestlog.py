@@ -1,19 +1,30 @@
-"""Per-request bookkeeping: the warnings a request earned; its journal entry and its log line."""
+"""Per-request bookkeeping: the warnings a request earned; its journal entry and its log line.
+
+This runs on every request, so it does little there: the entry keeps what it needs raw (headers, bodies
+and time are formatted when the journal is read), and the log line is written by a thread of its own,
+in batches, so that a request never waits on stdout."""
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
+import os
+import queue
 import sys
+import threading
 import time
 from datetime import UTC, datetime
-from typing import Any
+from multiprocessing import util as multiprocessing_util
+from typing import IO, Any
 
 from flask import Flask, Request, Response, g, request
+from werkzeug.datastructures import EnvironHeaders, Headers
 from werkzeug.exceptions import HTTPException
+from werkzeug.sansio.request import Request as SansioRequest
 
-from mockserver.context import SESSION_HEADER, api_of, world
-from mockserver.journal import Deferred, body_for_journal, mask_headers
+from mockserver.context import api_of, world
+from mockserver.journal import Deferred, Journal, body_for_journal, mask_headers
 
 logger = logging.getLogger("mockserver.requests")
 
@@ -42,46 +53,103 @@ def _finish(response: Response) -> Response:
     current = request._get_current_object()  # type: ignore[attr-defined]  # once, not through the proxy
     path = current.path
     api = api_of(path)
-    journaled = api != "admin"
-    logged = logger.isEnabledFor(logging.INFO)
-    if not journaled and not logged:
+    if api == "admin" and _sink is None and not logger.isEnabledFor(logging.INFO):
         return response
     context = g._get_current_object()  # type: ignore[attr-defined]
-    entry = {
-        "time": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-        "session": current.headers.get(SESSION_HEADER) or None,
-        "api": api,
-        "method": current.method,
-        "path": path,
-        "query": {name: values[0] if len(values) == 1 else values for name, values in current.args.lists()},
-        "query_string": current.query_string.decode("latin-1"),
-        "headers": Deferred(mask_headers, dict(current.headers)),
-        "body": _request_body(current),
-        "status": response.status_code,
-        "response": None if response.is_streamed else Deferred(_body, response.get_data(), response.is_json),
-        "matched_rules": context.get("matched_rules", []),
-        "fault": context.get("fault"),
-        "warnings": context.get("warnings", []),
-        "duration_ms": round((time.perf_counter() - context.get("started", time.perf_counter())) * 1000, 3),
-    }
-    if journaled:
-        world().journal.record(entry)
-    if logged:
-        logger.info("%s %s %s", current.method, path, response.status_code, extra={"request": entry})
+    record(
+        current.environ,
+        path,
+        api,
+        response.status_code,
+        None if response.is_streamed else response.get_data(),
+        response.headers.get("Content-Type", ""),
+        journal=None if api == "admin" else world().journal,
+        started=context.get("started"),
+        warnings=context.get("warnings", []),
+        matched_rules=context.get("matched_rules", []),
+        fault=context.get("fault"),
+        request_body=_request_body(current),
+    )
     return response
 
 
+def record(
+    environ: dict[str, Any],
+    path: str,
+    api: str,
+    status: int,
+    response_body: bytes | None,
+    response_type: str,
+    *,
+    journal: Journal | None,
+    started: float | None,
+    warnings: list[dict[str, str]],
+    matched_rules: list[dict[str, Any]] | None = None,
+    fault: str | None = None,
+    request_body: Any = None,
+) -> None:
+    """Journal (in `journal`, if any) and log one answered request; `response_body` None: streamed."""
+    query_string = environ.get("QUERY_STRING", "")
+    entry = {
+        "time": Deferred(_iso_time, time.time()),
+        "session": environ.get("HTTP_X_MOCKSERVER_SESSION") or None,
+        "api": api,
+        "method": environ["REQUEST_METHOD"],
+        "path": path,
+        "query": Deferred(_query, query_string) if query_string else {},
+        "query_string": query_string,
+        "headers": Deferred(_headers, {k: v for k, v in environ.items() if k.startswith(_HEADER_KEYS)}),
+        "body": request_body,
+        "status": status,
+        "response": None if response_body is None else Deferred(_body, response_body, response_type),
+        "matched_rules": matched_rules or [],
+        "fault": fault,
+        "warnings": warnings,
+        "duration_ms": round((time.perf_counter() - (started or time.perf_counter())) * 1000, 3),
+    }
+    if journal is not None:
+        journal.record(entry)
+    if _sink is not None:
+        _sink.put(entry)
+    elif logger.isEnabledFor(logging.INFO):
+        logger.info("%s %s %s", entry["method"], path, status, extra={"request": entry})
+
+
+_HEADER_KEYS = ("HTTP_", "CONTENT_TYPE", "CONTENT_LENGTH")
+
+
+def _iso_time(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _query(query_string: str) -> dict[str, Any]:
+    """The query as Flask's `request.args` reads it: each name's value, or its values if repeated."""
+    args = SansioRequest("GET", "http", None, "", "/", query_string.encode("latin-1"), Headers(), None).args
+    return {name: values[0] if len(values) == 1 else values for name, values in args.lists()}
+
+
+def _headers(environ: dict[str, Any]) -> dict[str, str]:
+    return mask_headers(dict(EnvironHeaders(environ)))
+
+
+def has_body(environ: dict[str, Any]) -> bool:
+    return environ.get("CONTENT_LENGTH", "0") not in ("0", "") or "HTTP_TRANSFER_ENCODING" in environ
+
+
 def _request_body(current: Request) -> Any:
+    if not has_body(current.environ):
+        return None  # nothing to read (reading would cost a call into the server)
     try:
         data = current.get_data(cache=True)
     except HTTPException:  # too large to read: the answer was a 413
         return "(not read: larger than the mock accepts)"
-    return Deferred(_body, data, current.is_json) if data else None
+    return Deferred(_body, data, current.headers.get("Content-Type", "")) if data else None
 
 
-def _body(data: bytes, is_json: bool) -> Any:
+def _body(data: bytes, content_type: str) -> Any:
     """A request's or response's body as the journal shows it: parsed if JSON, else text."""
-    if is_json:
+    mimetype = content_type.partition(";")[0].strip().lower()
+    if mimetype == "application/json" or mimetype.endswith("+json"):
         try:
             return body_for_journal(data, json.loads(data), is_json=True)
         except (ValueError, RecursionError):
@@ -89,47 +157,110 @@ def _body(data: bytes, is_json: bool) -> Any:
     return body_for_journal(data)
 
 
-class TextFormatter(logging.Formatter):
+def _value(entry: dict[str, Any], name: str) -> Any:
+    value = entry[name]
+    return value.value() if isinstance(value, Deferred) else value
+
+
+def text_line(entry: dict[str, Any]) -> str:
     """`GET /dc/api/v5/registrations?status=x 400 0.8ms` and the warnings, if any."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] | None = getattr(record, "request", None)
-        if entry is None:
-            return super().format(record)
-        target = entry["path"] + (f"?{entry['query_string']}" if entry["query_string"] else "")
-        line = f"{entry['method']} {target} {entry['status']} {entry['duration_ms']:.1f}ms"
-        if entry["session"]:
-            line += f" session={entry['session']}"
-        for rule in entry["matched_rules"]:
-            line += f" rule[{rule['name']}]"
-        for warning in entry["warnings"]:
-            line += f" warning[{warning['parameter']}]: {warning['message']}"
-        # One request, one line, whatever a client put in a parameter's name.
-        return line.replace("\r", "\\r").replace("\n", "\\n")
+    target = entry["path"] + (f"?{entry['query_string']}" if entry["query_string"] else "")
+    line = f"{entry['method']} {target} {entry['status']} {entry['duration_ms']:.1f}ms"
+    if entry["session"]:
+        line += f" session={entry['session']}"
+    for rule in entry["matched_rules"]:
+        line += f" rule[{rule['name']}]"
+    for warning in entry["warnings"]:
+        line += f" warning[{warning['parameter']}]: {warning['message']}"
+    # One request, one line, whatever a client put in a parameter's name.
+    return line.replace("\r", "\\r").replace("\n", "\\n")
 
 
-class JsonFormatter(logging.Formatter):
-    """One JSON object per line: method, path, query, status, duration, session, rules, warnings (and their
-    count, for a log query that needs no JSON array functions)."""
+JSON_FIELDS = ("time", "method", "path", "query_string", "status", "duration_ms", "session", "api", "fault")
 
-    FIELDS = ("time", "method", "path", "query_string", "status", "duration_ms", "session", "api", "fault")
+
+def json_line(entry: dict[str, Any]) -> str:
+    """One JSON object: method, path, query, status, duration, session, rules, warnings (and their count,
+    for a log query that needs no JSON array functions)."""
+    line = {name: _value(entry, name) for name in JSON_FIELDS}
+    line["query"] = line.pop("query_string")
+    line["matched_rules"] = [rule["name"] for rule in entry["matched_rules"]]
+    line["warning_count"] = len(entry["warnings"])
+    line["warnings"] = entry["warnings"]
+    return json.dumps(line)
+
+
+class TextFormatter(logging.Formatter):
+    """The text line, for a `logging` handler of `mockserver.requests` (when no sink is configured)."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry = getattr(record, "request", None)
-        if entry is None:
-            return json.dumps({"message": record.getMessage()})
-        line = {name: entry[name] for name in self.FIELDS}
-        line["query"] = line.pop("query_string")
-        line["matched_rules"] = [rule["name"] for rule in entry["matched_rules"]]
-        line["warning_count"] = len(entry["warnings"])
-        line["warnings"] = entry["warnings"]
-        return json.dumps(line)
+        return super().format(record) if entry is None else text_line(entry)
 
 
-def configure(log_format: str) -> None:
-    """Send request lines to stdout in `text` or `json`."""
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(JsonFormatter() if log_format == "json" else TextFormatter())
-    logger.handlers[:] = [handler]
-    logger.setLevel(logging.INFO)
-    logger.propagate = False
+class JsonFormatter(logging.Formatter):
+    """The JSON line, for a `logging` handler of `mockserver.requests` (when no sink is configured)."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = getattr(record, "request", None)
+        return json.dumps({"message": record.getMessage()}) if entry is None else json_line(entry)
+
+
+class LineSink:
+    """Writes one line per entry to `stream` from a thread of its own, every line waiting when it wakes
+    in one write: requests only queue their entry. Each process (the server's worker is forked) starts
+    its own thread on first use; lines still queued are written when the process exits."""
+
+    def __init__(self, stream: IO[str], format_line: Any) -> None:
+        self.stream = stream
+        self.format_line = format_line
+        self._queue: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
+        self._pid: int | None = None
+        self._lock = threading.Lock()
+
+    def put(self, entry: dict[str, Any]) -> None:
+        if self._pid != os.getpid():
+            self._start()
+        self._queue.put(entry)
+
+    def _start(self) -> None:
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            self._queue = queue.SimpleQueue()  # a forked child's own, whatever the parent left in it
+            self._pid = os.getpid()
+            threading.Thread(target=self._run, name="mockserver-log", daemon=True).start()
+            atexit.register(self.flush)
+            multiprocessing_util.Finalize(None, self.flush, exitpriority=100)  # a worker skips atexit
+
+    def _run(self) -> None:
+        while True:
+            self._write([self._queue.get()])
+
+    def flush(self) -> None:
+        """Write what is queued now (at exit: the writer thread may not run again)."""
+        with self._lock:
+            self._write([])
+
+    def _write(self, entries: list[dict[str, Any] | None]) -> None:
+        while True:
+            try:
+                entries.append(self._queue.get_nowait())
+            except queue.Empty:
+                break
+        lines = [self.format_line(entry) for entry in entries if entry is not None]
+        if lines:
+            try:
+                self.stream.write("\n".join(lines) + "\n")
+                self.stream.flush()
+            except (OSError, ValueError):  # stdout closed or gone: the lines have nowhere to go
+                pass
+
+
+_sink: LineSink | None = None
+
+
+def configure(log_format: str, stream: IO[str] | None = None) -> None:
+    """Send request lines to stdout (or `stream`) in `text` or `json`."""
+    global _sink
+    _sink = LineSink(stream or sys.stdout, json_line if log_format == "json" else text_line)

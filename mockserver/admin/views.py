@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Blueprint, current_app, jsonify, request, url_for
 from marshmallow import ValidationError
 
 from mockserver import __version__
@@ -17,6 +17,7 @@ from mockserver.context import store, world
 from mockserver.failures import RuleSchema
 from mockserver.fixtures import FixtureConflict, FixtureError, validate_state
 from mockserver.resources import data_dir
+from mockserver.responses import Response
 from mockserver.schemas import flatten_errors
 
 from .schemas import ClockSchema, JournalQuerySchema

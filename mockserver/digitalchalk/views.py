@@ -3,17 +3,22 @@
 from __future__ import annotations
 
 import difflib
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote_plus
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request
 from marshmallow import ValidationError
 
 from mockserver.auth import check_token
 from mockserver.context import world
 from mockserver.errors import MockserverError, Unauthorized
 from mockserver.requestlog import warn, warnings
+from mockserver.responses import Response
 
 from .schemas import QUERY_PARAMETERS, RegistrationQuerySchema
+
+if TYPE_CHECKING:
+    from mockserver.store.memory import DigitalChalkTable
 
 bp = Blueprint("digitalchalk", __name__, url_prefix="/dc/api/v5")
 _query_schema = RegistrationQuerySchema()
@@ -34,10 +39,15 @@ def error_response(status: int, message: str) -> Response:
     return response
 
 
+def bearer_token(environ: dict[str, Any]) -> str:
+    """The token of `Authorization: Bearer <token>`, or "" when there is none."""
+    scheme, _, token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""
+
+
 @bp.before_request
 def authenticate() -> None:
-    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
-    check_token(token.strip() if scheme.lower() == "bearer" else "", world().digitalchalk.tokens)
+    check_token(bearer_token(request.environ), world().digitalchalk.tokens)
 
 
 @bp.errorhandler(Unauthorized)
@@ -65,12 +75,41 @@ _ALL = _query_schema.load({})
 
 @bp.get("/registrations")
 def list_registrations() -> Response:
+    table = world().digitalchalk
+    key = answer_key(request.environ, current_app.config["STRICT"])
+    cached = table.answers.get(key)
+    if cached is None:
+        response = _list(table)
+        table.answers.put(key, (response.get_data(), warnings()))
+        return response
+    body, earned = cached
+    for warning in earned:
+        warn(warning["parameter"], warning["message"])
+    return Response(body, mimetype="application/json")
+
+
+def answer_key(environ: dict[str, Any], strict: bool) -> tuple[Any, ...]:
+    """What a list answer depends on besides the table (which never changes: a new state is a new
+    table): the query, and the URL its links are written with. The same request again gets the bytes
+    (and the warnings) of the first answer."""
+    return (
+        environ.get("QUERY_STRING", ""),
+        environ.get("SCRIPT_NAME", ""),
+        environ.get("HTTP_HOST"),
+        environ.get("SERVER_NAME"),
+        environ.get("SERVER_PORT"),
+        environ.get("wsgi.url_scheme"),
+        strict,
+    )
+
+
+def _list(table: DigitalChalkTable) -> Response:
     if request.args:
         _check_parameters()
         query = _query_schema.load(request.args.to_dict(flat=True))
     else:  # the whole list: what the schema makes of no parameters, without asking it
         query = _ALL
-    page = world().digitalchalk.query(query)
+    page = table.query(query)
     body: dict[str, object] = {"results": page.results}
     if query.offset + query.limit < page.total:
         body["next"] = _with_offset(query.offset + query.limit)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from array import array
 from collections import OrderedDict
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -26,6 +26,28 @@ from mockserver.ids import ObjectIds
 from mockserver.journal import Journal
 
 
+class Answers:
+    """A table's last answers to list requests, by request: since the table never changes, the same
+    request gets the same answer. At most `size` are kept, the oldest dropped first."""
+
+    def __init__(self, size: int = 128) -> None:
+        self._answers: dict[Hashable, Any] = {}
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: Hashable) -> Any:
+        return self._answers.get(key)
+
+    def put(self, key: Hashable, answer: Any) -> None:
+        with self._lock:
+            if len(self._answers) >= self._size:
+                del self._answers[next(iter(self._answers))]
+            self._answers[key] = answer
+
+    def __len__(self) -> int:
+        return len(self._answers)
+
+
 class DigitalChalkTable:
     """DigitalChalk's registrations, in a stable order: fixture order, then order of creation.
 
@@ -43,6 +65,7 @@ class DigitalChalkTable:
             for column, instant in zip(columns, instants(body), strict=True):
                 column.append(MISSING if instant is None else instant)
         self._index = RegistrationIndex(self._bodies, self._dates)
+        self.answers = Answers()
 
     def __len__(self) -> int:
         return len(self._bodies)

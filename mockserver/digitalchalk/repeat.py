@@ -1,0 +1,72 @@
+"""Repeated DigitalChalk list requests, answered before Flask.
+
+A client polling the list, or a load test, asks the same thing again and again. Its first answer was
+made by the view (mockserver/digitalchalk/views.py) and kept by the table; when nothing else could
+change the answer (no failure rule in its world, a token the view would accept, no body), this WSGI
+layer sends those bytes itself, journals and logs the request as the view's would be, and spares the
+request Flask's dispatch. Anything else goes on to Flask."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+from mockserver.auth import check_token
+from mockserver.context import api_of
+from mockserver.errors import Unauthorized
+from mockserver.requestlog import has_body, record
+
+from .views import answer_key, bearer_token
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from flask import Flask
+
+    from mockserver.store.memory import MemoryStore
+
+LIST_PATH = "/dc/api/v5/registrations"
+CONTENT_TYPE = "application/json"
+
+
+class RepeatedLists:
+    """WSGI middleware in front of the Flask app `app` (whose `wsgi_app` is `next_app`)."""
+
+    def __init__(self, app: Flask, next_app: WSGIApplication) -> None:
+        self.store: MemoryStore = app.extensions["mockserver"]
+        self.config = app.config
+        self.next_app = next_app
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") != LIST_PATH or environ["REQUEST_METHOD"] != "GET" or has_body(environ):
+            return self.next_app(environ, start_response)
+        started = time.perf_counter()
+        world = self.store.world(environ.get("HTTP_X_MOCKSERVER_SESSION") or None)
+        table = world.digitalchalk
+        if len(world.rules) or not _accepted(environ, table.tokens):
+            return self.next_app(environ, start_response)
+        cached = table.answers.get(answer_key(environ, self.config["STRICT"]))
+        if cached is None:
+            return self.next_app(environ, start_response)
+        body, warnings = cached
+        start_response("200 OK", [("Content-Type", CONTENT_TYPE), ("Content-Length", str(len(body)))])
+        record(
+            environ,
+            LIST_PATH,
+            api_of(LIST_PATH),
+            200,
+            body,
+            CONTENT_TYPE,
+            journal=world.journal,
+            started=started,
+            warnings=[dict(warning) for warning in warnings],
+        )
+        return [body]
+
+
+def _accepted(environ: WSGIEnvironment, tokens: dict[str, str]) -> bool:
+    try:
+        check_token(bearer_token(environ), tokens)
+    except Unauthorized:
+        return False
+    return True
