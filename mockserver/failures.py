@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -133,6 +134,17 @@ class Rule:
         # `any` means both vendors: the admin API is failed only by rules that name it.
         return self.api == api or (self.api == "any" and api != "admin")
 
+    def may_fire(self, api: str, method: str, path: str, scope: str) -> bool:
+        """Whether the rule could fire for a request of this API, method and path: its scope, API, and
+        `method` and `path` criteria allow it (the other criteria, and whether it expired, are not asked)."""
+        if self.scope != scope or not self.applies_to(api):
+            return False
+        expected = self.match.get("method")
+        if expected is not None and expected.upper() != method.upper():
+            return False
+        pattern = self.match.get("path")
+        return pattern is None or match_path(pattern)(Call(api, method, path, {}, {}))[0]
+
     def consider(self, call: Call) -> str | None:
         """Why the rule fires for `call` (and count the hit), or None when it does not."""
         if self.expired or not self.applies_to(call.api):
@@ -174,10 +186,15 @@ class Rule:
 class RuleSet:
     """The rules of one world, in the order they were added: the first that fires wins."""
 
+    MEMO_SIZE = 1024
+
     def __init__(self, seed: int | None, specs: Iterable[Mapping[str, Any]] = ()) -> None:
         self._seed = seed
         self._rules: dict[str, Rule] = {}
         self._counter = 0
+        self._lock = threading.Lock()
+        # (api, method, path, scope) → whether some rule may fire; forgotten whenever the rules change.
+        self._may_fire: dict[tuple[str, str, str, str], bool] = {}
         for spec in specs:
             self.add(spec)
 
@@ -203,7 +220,9 @@ class RuleSet:
         rule._matchers = build_matchers(rule.match)
         # Seeded per rule, so that one rule's draws do not shift another's.
         rule._rng = random.Random(f"{self._seed}/{rule_id}") if self._seed is not None else random.Random()
-        self._rules[rule_id] = rule
+        with self._lock:
+            self._rules[rule_id] = rule
+            self._may_fire = {}
         return rule
 
     def __iter__(self) -> Any:
@@ -216,18 +235,37 @@ class RuleSet:
         return self._rules.get(rule_id)
 
     def delete(self, rule_id: str) -> bool:
-        return self._rules.pop(rule_id, None) is not None
+        with self._lock:
+            self._may_fire = {}
+            return self._rules.pop(rule_id, None) is not None
 
     def clear(self) -> None:
-        self._rules.clear()
+        with self._lock:
+            self._rules.clear()
+            self._may_fire = {}
+
+    def may_fire(self, api: str, method: str, path: str, scope: str = "request") -> bool:
+        """Whether any rule could fire for a request of this API, method and path (see `Rule.may_fire`):
+        when none could, the request need not be described to them. Remembered until the rules change,
+        so that a thousand rules for other paths cost a lookup, not a thousand checks."""
+        key = (api, method, path, scope)
+        memo = self._may_fire
+        found = memo.get(key)
+        if found is None:
+            found = any(rule.may_fire(*key) for rule in list(self._rules.values()))
+            if len(memo) < self.MEMO_SIZE:
+                memo[key] = found
+        return found
 
     def fire(self, call: Call, scope: str) -> tuple[Rule, str] | None:
-        """The first rule of `scope` that fires for `call`, and why."""
-        for rule in list(self._rules.values()):
-            if rule.scope == scope:
-                reason = rule.consider(call)
-                if reason is not None:
-                    return rule, reason
+        """The first rule of `scope` that fires for `call`, and why. One call at a time: a rule's
+        `times`, `after` and hit count stay exact when threads serve requests at once."""
+        with self._lock:
+            for rule in self._rules.values():
+                if rule.scope == scope:
+                    reason = rule.consider(call)
+                    if reason is not None:
+                        return rule, reason
         return None
 
 

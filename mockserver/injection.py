@@ -46,10 +46,11 @@ def matched(rule: Rule, reason: str, index: int | None = None) -> None:
 def apply_request_rules() -> Response | None:
     """`before_request`: the first request rule that fires delays the answer, replaces it, or breaks it.
     The admin API's own controls are never failed, so a rule can always be removed."""
-    if request.path.startswith(("/__admin/failures", "/__admin/reset", "/__admin/health")):
+    path = request.path
+    if path.startswith(("/__admin/failures", "/__admin/reset", "/__admin/health")):
         return None
     rules = world().rules
-    if not len(rules):  # the usual case: no call to describe
+    if not rules.may_fire(api_of(path), request.method, path):  # the usual case: no call to describe
         return None
     fired = rules.fire(call_for(), "request")
     if fired is None:

@@ -1,10 +1,10 @@
 """Repeated DigitalChalk list requests, answered before Flask.
 
 A client polling the list, or a load test, asks the same thing again and again. Its first answer was
-made by the view (mockserver/digitalchalk/views.py) and kept by the table; when nothing else could
-change the answer (no failure rule in its world, a token the view would accept, no body), this WSGI
-layer sends those bytes itself, journals and logs the request as the view's would be, and spares the
-request Flask's dispatch. Anything else goes on to Flask."""
+made by the view (mockserver/digitalchalk/views.py) and kept by the table. When nothing else could change
+the answer (no failure rule of its world could fire for the list, the view would accept the token, no
+body), this WSGI layer sends those bytes itself, journals and logs the request as the view's would be,
+and spares the request Flask's dispatch. Anything else goes on to Flask."""
 
 from __future__ import annotations
 
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from mockserver.store.memory import MemoryStore
 
 LIST_PATH = "/dc/api/v5/registrations"
+API = api_of(LIST_PATH)
 CONTENT_TYPE = "application/json"
 
 
@@ -43,7 +44,7 @@ class RepeatedLists:
         started = time.perf_counter()
         world = self.store.world(environ.get("HTTP_X_MOCKSERVER_SESSION") or None)
         table = world.digitalchalk
-        if len(world.rules) or not _accepted(environ, table.tokens):
+        if world.rules.may_fire(API, "GET", LIST_PATH) or not _accepted(environ, table.tokens):
             return self.next_app(environ, start_response)
         cached = table.answers.get(answer_key(environ, self.config["STRICT"]))
         if cached is None:
@@ -53,7 +54,7 @@ class RepeatedLists:
         record(
             environ,
             LIST_PATH,
-            api_of(LIST_PATH),
+            API,
             200,
             body,
             CONTENT_TYPE,

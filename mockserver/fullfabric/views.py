@@ -122,8 +122,9 @@ def create_registrations(profile_id: str) -> Response:
     for name in request.args:
         warn(name, "unknown parameter, which FullFabric ignores")
     _refuse_warnings_if_strict()
-    for index, raw in enumerate(raw_items):
-        items[index] = _apply_item_rules(index, raw, items[index])
+    if world().rules.may_fire("fullfabric", request.method, request.path, "item"):
+        for index, raw in enumerate(raw_items):
+            items[index] = _apply_item_rules(index, raw, items[index])
 
     outcomes = [_outcome(result) for result in store.register_all(profile_id, items)]
     response = jsonify(outcomes)
