@@ -28,6 +28,9 @@ class Request:
     method: str = "GET"
     body: bytes | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
+    # More than 0: each request names the next of this many hosts (`Host: h0`, `h1`, …), so that a
+    # request is not the one before it again (the mock answers a repeated list request before Flask).
+    hosts: int = 0
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,15 @@ def lua_script(request: Request) -> str:
     lines += [
         f"wrk.headers[{lua_string(name)}] = {lua_string(value)}" for name, value in request.headers.items()
     ]
+    if request.hosts:
+        lines += [
+            "local sent = 0",
+            "request = function()",
+            f"  wrk.headers['Host'] = 'h' .. (sent % {request.hosts})",
+            "  sent = sent + 1",
+            "  return wrk.format()",
+            "end",
+        ]
     return "\n".join(lines) + "\n"
 
 

@@ -52,16 +52,23 @@ def _read(entry: dict[str, Any]) -> dict[str, Any]:
 
 
 class Journal:
-    """The last `size` entries, oldest first."""
+    """The last `size` entries, oldest first.
+
+    An entry is kept as its id, its names and its values in two tuples (the names shared by every entry
+    that has the same): ten thousand dicts of sixteen fields would hold several times the memory."""
 
     def __init__(self, size: int) -> None:
-        self._entries: deque[dict[str, Any]] = deque(maxlen=size)
+        self._entries: deque[tuple[int, tuple[str, ...], tuple[Any, ...]]] = deque(maxlen=size)
         self._ids = itertools.count(1)
+        self._names: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._lock = threading.Lock()
 
-    def record(self, entry: dict[str, Any]) -> None:
+    def record(self, entry: Mapping[str, Any]) -> None:
+        names = tuple(entry)
+        names = self._names.setdefault(names, names)
+        values = tuple(entry.values())
         with self._lock:
-            self._entries.append({"id": next(self._ids), **entry})
+            self._entries.append((next(self._ids), names, values))
 
     def clear(self) -> None:
         with self._lock:
@@ -82,7 +89,8 @@ class Journal:
     ) -> list[dict[str, Any]]:
         """Entries matching every filter given, oldest first; `limit` keeps the newest that many."""
         with self._lock:
-            entries = list(self._entries)
+            kept = list(self._entries)
+        entries = [{"id": number, **dict(zip(names, values, strict=True))} for number, names, values in kept]
         selected = [
             entry
             for entry in entries

@@ -14,6 +14,7 @@ import queue
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from multiprocessing import util as multiprocessing_util
 from typing import IO, Any
@@ -206,15 +207,23 @@ class JsonFormatter(logging.Formatter):
         return json.dumps({"message": record.getMessage()}) if entry is None else json_line(entry)
 
 
+class _Flushed(threading.Event):
+    """Queued after the entries a `flush` waits for; set once they are written."""
+
+
 class LineSink:
     """Writes one line per entry to `stream` from a thread of its own, every line waiting when it wakes
     in one write: requests only queue their entry. Each process (the server's worker is forked) starts
-    its own thread on first use; lines still queued are written when the process exits."""
+    its own thread on first use; lines still queued are written when the process exits. Only that
+    thread writes, so lines keep the order of their requests."""
 
-    def __init__(self, stream: IO[str], format_line: Any) -> None:
+    MAX_BACKLOG = 50_000  # entries queued at most: beyond, a request waits for them to be written
+    FLUSH_TIMEOUT_SECONDS = 5.0
+
+    def __init__(self, stream: IO[str], format_line: Callable[[dict[str, Any]], str]) -> None:
         self.stream = stream
         self.format_line = format_line
-        self._queue: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[dict[str, Any] | _Flushed] = queue.SimpleQueue()
         self._pid: int | None = None
         self._lock = threading.Lock()
 
@@ -222,6 +231,16 @@ class LineSink:
         if self._pid != os.getpid():
             self._start()
         self._queue.put(entry)
+        if self._queue.qsize() > self.MAX_BACKLOG:
+            self.flush()
+
+    def flush(self) -> None:
+        """Wait until what is queued now is written (at most FLUSH_TIMEOUT_SECONDS)."""
+        if self._pid != os.getpid():
+            return  # nothing was queued in this process
+        flushed = _Flushed()
+        self._queue.put(flushed)
+        flushed.wait(self.FLUSH_TIMEOUT_SECONDS)
 
     def _start(self) -> None:
         with self._lock:
@@ -235,26 +254,22 @@ class LineSink:
 
     def _run(self) -> None:
         while True:
-            self._write([self._queue.get()])
-
-    def flush(self) -> None:
-        """Write what is queued now (at exit: the writer thread may not run again)."""
-        with self._lock:
-            self._write([])
-
-    def _write(self, entries: list[dict[str, Any] | None]) -> None:
-        while True:
-            try:
-                entries.append(self._queue.get_nowait())
-            except queue.Empty:
-                break
-        lines = [self.format_line(entry) for entry in entries if entry is not None]
-        if lines:
-            try:
-                self.stream.write("\n".join(lines) + "\n")
-                self.stream.flush()
-            except (OSError, ValueError):  # stdout closed or gone: the lines have nowhere to go
-                pass
+            batch = [self._queue.get()]
+            while True:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            lines = [self.format_line(item) for item in batch if not isinstance(item, _Flushed)]
+            if lines:
+                try:
+                    self.stream.write("\n".join(lines) + "\n")
+                    self.stream.flush()
+                except (OSError, ValueError):  # stdout closed or gone: the lines have nowhere to go
+                    pass
+            for item in batch:
+                if isinstance(item, _Flushed):
+                    item.set()
 
 
 _sink: LineSink | None = None

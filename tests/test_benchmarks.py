@@ -210,3 +210,16 @@ def test_the_report_lists_facts_then_targets_then_sections() -> None:
         "\n"
         "From starting the process to its first healthy answer.\n"
     )
+
+
+def test_a_script_with_hosts_names_the_next_host_in_each_request() -> None:
+    script = lua_script(Request("http://127.0.0.1:8080/dc/api/v5/registrations", hosts=3))
+    assert script == (
+        'wrk.method = "GET"\n'
+        "local sent = 0\n"
+        "request = function()\n"
+        "  wrk.headers['Host'] = 'h' .. (sent % 3)\n"
+        "  sent = sent + 1\n"
+        "  return wrk.format()\n"
+        "end\n"
+    )

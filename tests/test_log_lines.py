@@ -68,3 +68,20 @@ def test_a_closed_stream_loses_the_line_not_the_request() -> None:
     sink = LineSink(stream, text_line)
     sink.put(_entry(1))
     sink.flush()  # nothing raised: the request that logged it was answered all the same
+
+
+class _SlowStream(io.StringIO):
+    def write(self, text: str) -> int:
+        time.sleep(0.05)
+        return super().write(text)
+
+
+def test_a_slow_stream_holds_requests_back_instead_of_queueing_without_end() -> None:
+    stream = _SlowStream()
+    sink = LineSink(stream, text_line)
+    sink.MAX_BACKLOG = 10
+    for number in range(200):
+        sink.put(_entry(number))
+        assert sink._queue.qsize() <= 12
+    _wait_for(lambda: stream.getvalue().count("\n") == 200)
+    assert stream.getvalue().splitlines()[-1].startswith("GET /dc/api/v5/registrations?offset=199 ")
