@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields
@@ -59,6 +59,22 @@ class FixtureSchema(Schema):
     `check_references` is off (to judge each record on its own first)."""
 
     check_references = True
+
+
+class PlainList(fields.List):
+    """A list of records, each loaded by `schema`, unless `plainly_valid` says of every one that the schema
+    would load it unchanged: then the list is taken as it is. The schema keeps the final word (and its
+    error messages) whenever one record is not plainly valid. Large fixture sets load several times
+    faster so."""
+
+    def __init__(self, schema: type[Schema], plainly_valid: Callable[[Any], bool], **kwargs: Any) -> None:
+        super().__init__(fields.Nested(schema), **kwargs)
+        self.plainly_valid = plainly_valid
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[Any]:
+        if type(value) is list and all(map(self.plainly_valid, value)):
+            return value
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
 class TokenSchema(Schema):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 import time
+from datetime import datetime
 from typing import Any
 
 from hypothesis import given, settings
@@ -17,7 +18,7 @@ from mockserver.digitalchalk.domain import (
     TIMESTAMP_FORMAT,
     DateRange,
     RegistrationQuery,
-    instants,
+    instant_column,
     parse_timestamp,
     wire_body,
 )
@@ -79,7 +80,7 @@ def test_an_indexed_query_returns_what_a_scan_returns(
     scanned = [
         body
         for body in bodies
-        if query.matches(body, dict(zip(DATE_FIELDS, instants(body), strict=True)).get)
+        if query.matches(body, lambda name, body=body: parse_timestamp(body[name]) if name in body else None)
     ]
     page = table.query(query)
     assert page.total == len(scanned)
@@ -166,3 +167,22 @@ def records(draw: Any) -> Any:
 def test_the_fixture_shortcut_accepts_only_what_the_schema_loads_unchanged(record: Any) -> None:
     if _plainly_valid(record):
         assert RegistrationSchema().load(record) == record
+
+
+@settings(max_examples=200)
+@given(
+    st.lists(
+        st.one_of(
+            st.none(),
+            st.datetimes(min_value=datetime(1000, 1, 1), max_value=datetime(9999, 12, 31)).map(
+                lambda moment: moment.strftime(TIMESTAMP_FORMAT)
+            ),
+            st.sampled_from(["2016-12-31T23:59:60Z", "1970-01-01T00:00:00Z"]),
+        ),
+        max_size=20,
+    )
+)
+def test_a_column_of_instants_holds_each_dates_parse(values: list[str | None]) -> None:
+    bodies = [{} if value is None else {"endDate": value} for value in values]
+    column = instant_column(bodies, "endDate", missing=-1)
+    assert list(column) == [-1 if value is None else parse_timestamp(value) for value in values]

@@ -5,7 +5,8 @@ from __future__ import annotations
 import calendar
 import re
 import time
-from collections.abc import Callable, Mapping
+from array import array
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -26,12 +27,14 @@ FIELDS = (
 )
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 REPEATED_FIELDS = ("userId", "offeringId", "title", "status", "graderId")
+MISSING = -(2**63)  # in a column of instants: the row has no such date
 
 
 _TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\Z")
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_fromiso = datetime.fromisoformat
 _SECOND = timedelta(seconds=1)
 
 
@@ -79,9 +82,16 @@ def wire_body(values: Mapping[str, Any], strings: dict[str, str] | None = None) 
     return body
 
 
-def instants(body: Mapping[str, Any]) -> tuple[int | None, ...]:
-    """The body's dates as unix seconds, in the order of `DATE_FIELDS` (None: no such date)."""
-    return tuple([_checked_instant(body[name]) if name in body else None for name in DATE_FIELDS])
+def instant_column(bodies: Sequence[Mapping[str, Any]], name: str, missing: int = MISSING) -> array[int]:
+    """Each body's date `name` as unix seconds, `missing` where it has none. One field at a time, in one
+    comprehension: a million registrations have four million dates to read at start."""
+    values = [body.get(name) for body in bodies]
+    try:
+        return array(
+            "q", [missing if value is None else (_fromiso(value) - _EPOCH) // _SECOND for value in values]
+        )
+    except ValueError:  # a leap second (:60), which only the slower parse takes
+        return array("q", [missing if value is None else _checked_instant(value) for value in values])
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,10 +12,9 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from mockserver.digitalchalk.domain import DATE_FIELDS, DateRange, RegistrationQuery
+from mockserver.digitalchalk.domain import DATE_FIELDS, MISSING, DateRange, RegistrationQuery
 
 EQUALITY_FIELDS = (("status", "status"), ("user_id", "userId"), ("offering_id", "offeringId"))
-MISSING = -(2**63)  # in a column of instants: the row has no such date
 _NONE: Sequence[int] = array("l")
 
 
@@ -44,13 +43,13 @@ class RegistrationIndex:
         self.size = len(bodies)
         self.equal: dict[str, dict[str, array[int]]] = {}
         for attribute, name in EQUALITY_FIELDS:
-            rows: dict[str, list[int]] = {}
-            for row, body in enumerate(bodies):
-                group = rows.get(body[name])
+            rows: dict[str, array[int]] = {}
+            for row, value in enumerate([body[name] for body in bodies]):
+                group = rows.get(value)
                 if group is None:
-                    rows[body[name]] = group = []
+                    rows[value] = group = array("l")
                 group.append(row)
-            self.equal[attribute] = {value: array("l", group) for value, group in rows.items()}
+            self.equal[attribute] = rows
         self.dates = {name: DateColumn(dates[name]) for name in DATE_FIELDS}
 
     def rows(self, query: RegistrationQuery) -> tuple[Sequence[int], bool]:

@@ -15,7 +15,7 @@ from mockserver.digitalchalk.domain import (
     parse_timestamp,
 )
 from mockserver.digitalchalk.filters import InvalidDateFilter, parse_date_filter
-from mockserver.schemas import FixtureSchema, Number, QueryInteger, TokenSchema
+from mockserver.schemas import FixtureSchema, Number, PlainList, QueryInteger, TokenSchema
 
 _STATUS_ERROR = "must be one of " + ", ".join(STATUSES)
 
@@ -97,23 +97,11 @@ def _plainly_valid(record: Any) -> bool:
     return True
 
 
-class Registrations(fields.List):
-    """The registrations: each checked by `RegistrationSchema`, unless every one is plainly valid."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(fields.Nested(RegistrationSchema), **kwargs)
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> list[Any]:
-        if type(value) is list and all(map(_plainly_valid, value)):
-            return value
-        return super()._deserialize(value, attr, data, **kwargs)
-
-
 class DigitalChalkFixtureSchema(FixtureSchema):
     """`fixtures/digitalchalk.yaml`: accepted tokens (none listed: any) and the registrations."""
 
     tokens = fields.List(fields.Nested(TokenSchema), load_default=list)
-    registrations = Registrations(load_default=list)
+    registrations = PlainList(RegistrationSchema, _plainly_valid, load_default=list)
 
     @validates_schema
     def unique_ids(self, data: dict[str, Any], **kwargs: Any) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from typing import Any
 
@@ -9,7 +10,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, val
 from marshmallow.validate import Length, OneOf, Regexp
 
 from mockserver.fullfabric.transcripts import KEEP, REGISTRATION_STATES, GradeInput, RegistrationItem
-from mockserver.schemas import FixtureSchema, TokenSchema
+from mockserver.schemas import FixtureSchema, PlainList, TokenSchema
 
 OBJECT_ID = Regexp(r"[0-9a-f]{24}\Z", error="Not an ObjectId (24 lowercase hex digits).")
 
@@ -105,16 +106,81 @@ class TranscriptEntrySchema(Schema):
     registration = fields.Nested(StoredRegistrationSchema, allow_none=True, load_default=None)
 
 
+# Records the schemas above surely load unchanged, told apart in plain Python (see `PlainList`): a
+# million-registration fixture set has tens of thousands of profiles and transcript entries.
+_OBJECT_ID = re.compile(r"[0-9a-f]{24}\Z")
+_PROFILE_FIELDS = frozenset(ProfileSchema().fields)
+_ENTRY_FIELDS = frozenset(TranscriptEntrySchema().fields)
+_REGISTRATION_FIELDS = frozenset(StoredRegistrationSchema().fields)
+_GRADE_FIELDS = frozenset(StoredGradeSchema().fields)
+_GRADE_TEXTS = ("value", "comment", "resit_value", "resit_justification")
+
+
+def _is_id(value: Any) -> bool:
+    return type(value) is str and _OBJECT_ID.match(value) is not None
+
+
+def _plain_profile(record: Any) -> bool:
+    if type(record) is not dict or "id" not in record or not record.keys() <= _PROFILE_FIELDS:
+        return False
+    return _is_id(record["id"]) and all(type(value) is str for value in record.values())
+
+
+def _plain_grade(grade: Any) -> bool:
+    return (
+        type(grade) is dict
+        and grade.keys() == _GRADE_FIELDS
+        and type(grade["name"]) is str
+        and type(grade["published"]) is bool
+        and all(grade[name] is None or type(grade[name]) is str for name in _GRADE_TEXTS)
+    )
+
+
+def _plain_seconds(value: Any) -> bool:
+    return type(value) is int and 0 <= value < 2**32
+
+
+def _plain_registration(registration: Any) -> bool:
+    if registration is None:
+        return True
+    return (
+        type(registration) is dict
+        and registration.keys() == _REGISTRATION_FIELDS
+        and _is_id(registration["id"])
+        and _is_id(registration["context_id"])
+        and registration["registration_state"] in REGISTRATION_STATES
+        and type(registration["registration_state"]) is str
+        and (registration["grade_state_name"] is None or type(registration["grade_state_name"]) is str)
+        and type(registration["grade_notes"]) is str
+        and type(registration["grade_feedback"]) is str
+        and type(registration["grades"]) is list
+        and all(map(_plain_grade, registration["grades"]))
+        and _plain_seconds(registration["created_at"])
+        and _plain_seconds(registration["updated_at"])
+    )
+
+
+def _plain_entry(entry: Any) -> bool:
+    return (
+        type(entry) is dict
+        and entry.keys() == _ENTRY_FIELDS
+        and _is_id(entry["profile_id"])
+        and _is_id(entry["unit_id"])
+        and _is_id(entry["course_id"])
+        and _plain_registration(entry["registration"])
+    )
+
+
 class FullFabricFixtureSchema(FixtureSchema):
     """`fixtures/fullfabric.yaml`: tokens, the catalog, and each profile's transcript."""
 
     tokens = fields.List(fields.Nested(TokenSchema), load_default=list)
-    profiles = fields.List(fields.Nested(ProfileSchema), load_default=list)
+    profiles = PlainList(ProfileSchema, _plain_profile, load_default=list)
     courses = fields.List(fields.Nested(CourseSchema), load_default=list)
     classes = fields.List(fields.Nested(ClassSchema), load_default=list)
     units = fields.List(fields.Nested(UnitSchema), load_default=list)
     grade_states = fields.List(fields.Nested(GradeStateSchema), load_default=list)
-    transcripts = fields.List(fields.Nested(TranscriptEntrySchema), load_default=list)
+    transcripts = PlainList(TranscriptEntrySchema, _plain_entry, load_default=list)
 
     @validates_schema
     def references(self, data: dict[str, Any], **kwargs: Any) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-from array import array
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,7 +14,7 @@ from mockserver.digitalchalk.domain import (
     DATE_FIELDS,
     Page,
     RegistrationQuery,
-    instants,
+    instant_column,
     wire_body,
 )
 from mockserver.digitalchalk.index import MISSING, RegistrationIndex
@@ -59,11 +58,7 @@ class DigitalChalkTable:
         self.tokens: dict[str, str] = {entry["token"]: entry["state"] for entry in fixture["tokens"]}
         strings: dict[str, str] = {}
         self._bodies = [wire_body(fields, strings) for fields in fixture["registrations"]]
-        self._dates = {name: array("q") for name in DATE_FIELDS}
-        columns = [self._dates[name] for name in DATE_FIELDS]
-        for body in self._bodies:
-            for column, instant in zip(columns, instants(body), strict=True):
-                column.append(MISSING if instant is None else instant)
+        self._dates = {name: instant_column(self._bodies, name) for name in DATE_FIELDS}
         self._index = RegistrationIndex(self._bodies, self._dates)
         self.answers = Answers()
 

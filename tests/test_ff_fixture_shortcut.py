@@ -1,0 +1,107 @@
+"""FullFabric's fixture shortcut: a profile or transcript entry it takes as it is is one the schema would
+load unchanged; anything else goes to the schema, which has the final word."""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from mockserver.fullfabric.schemas import (
+    ProfileSchema,
+    TranscriptEntrySchema,
+    _plain_entry,
+    _plain_profile,
+)
+
+ID = "5db44ff98dbb3d5e117c07bc"
+ODD = st.sampled_from(
+    [
+        None,
+        "",
+        "x",
+        ID.upper(),
+        ID + "0",
+        0,
+        1.0,
+        True,
+        False,
+        -1,
+        2**32,
+        1577915952.0,
+        [],
+        {},
+        b"x",
+        "conditional",
+    ]
+)
+GRADE = {
+    "name": "final",
+    "value": "A",
+    "published": True,
+    "comment": None,
+    "resit_value": None,
+    "resit_justification": None,
+}
+ENTRY = {
+    "profile_id": ID,
+    "unit_id": "5cf1785b8dbb3d5e117c0009",
+    "course_id": "5cee295c8dbb3d5e117c0000",
+    "registration": {
+        "id": "5e0d16308dbb3d5e117c07bd",
+        "context_id": "5cee295c8dbb3d5e117c0000",
+        "registration_state": "registered",
+        "grade_state_name": None,
+        "grade_notes": "",
+        "grade_feedback": "",
+        "grades": [GRADE],
+        "created_at": 1577915952,
+        "updated_at": 1577915952,
+    },
+}
+PROFILE = {"id": ID, "first_name": "Daniel", "last_name": "Holt", "email": "daniel.holt@example.net"}
+
+
+@st.composite
+def changed(draw: Any, record: dict[str, Any]) -> Any:
+    """`record`, with a few fields (at any depth) given odd values, removed, or added."""
+    record = copy.deepcopy(record)
+    for _ in range(draw(st.integers(0, 3))):
+        target = record
+        path = draw(st.sampled_from([(), ("registration",), ("registration", "grades", 0)]))
+        for step in path:
+            if not isinstance(target, (dict, list)) or (isinstance(target, dict) and step not in target):
+                break
+            if isinstance(target, list) and not target:
+                break
+            target = target[step]
+        if not isinstance(target, dict):
+            continue
+        name = draw(st.sampled_from([*target, "extra"]))
+        action = draw(st.sampled_from(["odd", "remove"]))
+        if action == "odd":
+            target[name] = draw(ODD)
+        else:
+            target.pop(name, None)
+    return draw(st.just(record) | st.sampled_from([None, [], "r"]))
+
+
+@settings(max_examples=600)
+@given(changed(ENTRY))
+def test_a_plain_entry_is_one_the_schema_loads_unchanged(entry: Any) -> None:
+    if _plain_entry(entry):
+        assert TranscriptEntrySchema().load(entry) == entry
+
+
+@settings(max_examples=300)
+@given(changed(PROFILE))
+def test_a_plain_profile_is_one_the_schema_loads_unchanged(profile: Any) -> None:
+    if _plain_profile(profile):
+        assert ProfileSchema().load(profile) == profile
+
+
+def test_the_shortcut_takes_the_usual_records() -> None:
+    assert _plain_entry(ENTRY) and _plain_entry({**ENTRY, "registration": None})
+    assert _plain_profile(PROFILE) and _plain_profile({"id": ID})
