@@ -1,4 +1,5 @@
-"""MongoDB ObjectId-shaped ids, as FullFabric's: 4 bytes of creation time, 5 per-process, a 3-byte counter."""
+"""Made-up ids: FullFabric's are MongoDB ObjectIds (4 bytes of creation time, 5 per-process, a 3-byte
+counter); DigitalChalk's are 32 hex digits."""
 
 from __future__ import annotations
 
@@ -17,3 +18,14 @@ class ObjectIds:
         """A fresh id whose first 4 bytes are `created_at` (unix seconds), as in `65e6e5aa…` = 1709630890."""
         self._counter = (self._counter + 1) % (1 << 24)
         return f"{created_at & 0xFFFFFFFF:08x}{self._process:010x}{self._counter:06x}"
+
+
+class HexIds:
+    """DigitalChalk's ids: 32 lowercase hex digits, as the vendor's example shows; with a seed, the same
+    sequence of calls gives the same ids."""
+
+    def __init__(self, seed: int | None = None) -> None:
+        self._rng = random.Random(None if seed is None else f"digitalchalk/{seed}")
+
+    def new(self) -> str:
+        return f"{self._rng.getrandbits(128):032x}"

@@ -186,3 +186,58 @@ def test_a_column_of_instants_holds_each_dates_parse(values: list[str | None]) -
     bodies = [{} if value is None else {"endDate": value} for value in values]
     column = instant_column(bodies, "endDate", missing=-1)
     assert list(column) == [-1 if value is None else parse_timestamp(value) for value in values]
+
+
+@st.composite
+def changes(draw: Any) -> list[tuple[str, Any]]:
+    """Adds and updates, in some order: what POST and PUT do to a table."""
+    steps: list[tuple[str, Any]] = []
+    for number in range(draw(st.integers(0, 12))):
+        if draw(st.booleans()):
+            added = draw(registrations())[:1]
+            if added:
+                steps.append(("add", {**added[0], "id": f"new-{number}"}))
+        else:
+            fields = {}
+            if draw(st.booleans()):
+                fields["status"] = draw(st.sampled_from(STATUSES))
+            if draw(st.booleans()):
+                fields["grade"] = draw(st.integers(0, 100))
+            if draw(st.booleans()):
+                fields[draw(st.sampled_from(DATE_FIELDS))] = timestamp(draw(INSTANTS))
+            steps.append(("update", (draw(st.integers(0, 45)), fields)))
+    return steps
+
+
+@settings(max_examples=150, deadline=None)
+@given(registrations(), changes(), st.lists(queries(), min_size=1, max_size=4))
+def test_after_adds_and_updates_a_query_returns_what_a_scan_returns(
+    rows: list[dict[str, Any]], steps: list[tuple[str, Any]], asked: list[RegistrationQuery]
+) -> None:
+    shared = DigitalChalkTable({"tokens": [], "registrations": rows})
+    table = shared.copy()
+    bodies = [wire_body(row) for row in rows]
+    for kind, step in steps:
+        if kind == "add":
+            table.add(step)
+            bodies.append(wire_body(step))
+        elif bodies:
+            position, fields = step
+            row = position % len(bodies)
+            assert table.update(bodies[row]["id"], fields) is not None
+            bodies[row] = wire_body({**bodies[row], **fields})
+    for query in asked:
+        scanned = [
+            body
+            for body in bodies
+            if query.matches(
+                body, lambda name, body=body: parse_timestamp(body[name]) if name in body else None
+            )
+        ]
+        page = table.query(query)
+        assert page.total == len(scanned)
+        assert page.results == scanned[query.offset : query.offset + query.limit]
+    # the table it was copied from is as it was
+    assert [body["id"] for body in shared.query(RegistrationQuery(limit=100)).results] == [
+        row["id"] for row in rows
+    ]

@@ -9,12 +9,23 @@ from flask.testing import FlaskClient
 from .conftest import AUTH, DC_LIST
 
 
-@pytest.mark.parametrize("method", ["POST", "PUT", "PATCH", "DELETE"])
-def test_wrong_method_on_digitalchalk_gets_405_in_vendor_shape(client: FlaskClient, method: str) -> None:
-    response = client.open(DC_LIST, method=method, headers=AUTH)
+@pytest.mark.parametrize(
+    ("path", "method", "allowed"),
+    [
+        *((DC_LIST, method, {"GET", "HEAD", "OPTIONS", "POST"}) for method in ("PUT", "PATCH", "DELETE")),
+        *(
+            (f"{DC_LIST}/r-1", method, {"GET", "HEAD", "OPTIONS", "PUT"})
+            for method in ("POST", "PATCH", "DELETE")
+        ),
+    ],
+)
+def test_wrong_method_on_digitalchalk_gets_405_in_vendor_shape(
+    client: FlaskClient, path: str, method: str, allowed: set[str]
+) -> None:
+    response = client.open(path, method=method, headers=AUTH)
     assert response.status_code == 405
     assert response.get_json() == {"errors": ["The method is not allowed for the requested URL."]}
-    assert set(response.headers["Allow"].split(", ")) == {"GET", "HEAD", "OPTIONS"}
+    assert set(response.headers["Allow"].split(", ")) == allowed
 
 
 def test_unknown_fullfabric_path_gets_404_in_vendor_shape_with_request_id(client: FlaskClient) -> None:

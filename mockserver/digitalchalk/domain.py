@@ -82,6 +82,16 @@ def wire_body(values: Mapping[str, Any], strings: dict[str, str] | None = None) 
     return body
 
 
+def instant_of(value: str | None) -> int:
+    """A vendor timestamp's unix seconds, or `MISSING` for no date."""
+    return MISSING if value is None else _checked_instant(value)
+
+
+def timestamp(seconds: int) -> str:
+    """The vendor's way of writing an instant: `2012-03-01T06:03:10Z`."""
+    return time.strftime(TIMESTAMP_FORMAT, time.gmtime(seconds))
+
+
 def instant_column(bodies: Sequence[Mapping[str, Any]], name: str, missing: int = MISSING) -> array[int]:
     """Each body's date `name` as unix seconds, `missing` where it has none. One field at a time, in one
     comprehension: a million registrations have four million dates to read at start."""

@@ -8,7 +8,7 @@ bisection. A query starts from its narrowest filter and checks the others on tho
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -27,6 +27,26 @@ class DateColumn:
         )
         self.instants = array("q", [instants[row] for row in rows])
         self.rows = array("l", rows)
+
+    def copy(self) -> DateColumn:
+        column = DateColumn.__new__(DateColumn)
+        column.instants, column.rows = array("q", self.instants), array("l", self.rows)
+        return column
+
+    def _position(self, row: int, instant: int) -> int:
+        """Where `row` holding `instant` stands (or would stand): among equal instants, rows are in order."""
+        low, high = bisect_left(self.instants, instant), bisect_right(self.instants, instant)
+        return low + bisect_left(self.rows[low:high], row)
+
+    def insert(self, row: int, instant: int) -> None:
+        at = self._position(row, instant)
+        self.instants.insert(at, instant)
+        self.rows.insert(at, row)
+
+    def remove(self, row: int, instant: int) -> None:
+        at = self._position(row, instant)
+        del self.instants[at]
+        del self.rows[at]
 
     def within(self, date_range: DateRange) -> tuple[int, int]:
         """The slice of `rows` whose instants lie in `date_range`."""
@@ -51,6 +71,49 @@ class RegistrationIndex:
                 group.append(row)
             self.equal[attribute] = rows
         self.dates = {name: DateColumn(dates[name]) for name in DATE_FIELDS}
+
+    def copy(self) -> RegistrationIndex:
+        """An index of its own, to change apart from this one."""
+        index = RegistrationIndex.__new__(RegistrationIndex)
+        index.size = self.size
+        index.equal = {
+            attribute: {value: array("l", rows) for value, rows in groups.items()}
+            for attribute, groups in self.equal.items()
+        }
+        index.dates = {name: column.copy() for name, column in self.dates.items()}
+        return index
+
+    def add(self, row: int, body: Mapping[str, Any], instants: Mapping[str, int]) -> None:
+        """Index a new last row (`instants`: its dates, `MISSING` where it has none)."""
+        self.size = row + 1
+        for attribute, name in EQUALITY_FIELDS:
+            self.equal[attribute].setdefault(body[name], array("l")).append(row)
+        for name, instant in instants.items():
+            if instant != MISSING:
+                self.dates[name].insert(row, instant)
+
+    def change(
+        self,
+        row: int,
+        before: tuple[Mapping[str, Any], Mapping[str, int]],
+        after: tuple[Mapping[str, Any], Mapping[str, int]],
+    ) -> None:
+        """Index `row` by its new body and dates instead of its old ones (each a body and its instants)."""
+        (old_body, old_instants), (new_body, new_instants) = before, after
+        for attribute, name in EQUALITY_FIELDS:
+            if old_body[name] != new_body[name]:
+                groups = self.equal[attribute]
+                groups[old_body[name]].remove(row)
+                if not groups[old_body[name]]:
+                    del groups[old_body[name]]
+                insort(groups.setdefault(new_body[name], array("l")), row)
+        for name, column in self.dates.items():
+            old, new = old_instants[name], new_instants[name]
+            if old != new:
+                if old != MISSING:
+                    column.remove(row, old)
+                if new != MISSING:
+                    column.insert(row, new)
 
     def rows(self, query: RegistrationQuery) -> tuple[Sequence[int], bool]:
         """Candidate rows for `query` in table order, and whether they need checking against the query

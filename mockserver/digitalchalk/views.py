@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import difflib
+import json
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote_plus
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, current_app, jsonify, request, url_for
 from marshmallow import ValidationError
 
 from mockserver.auth import check_token
@@ -15,6 +17,7 @@ from mockserver.errors import MockserverError, Unauthorized
 from mockserver.requestlog import warn, warnings
 from mockserver.responses import Response
 
+from .domain import timestamp
 from .schemas import QUERY_PARAMETERS, RegistrationQuerySchema
 
 if TYPE_CHECKING:
@@ -30,6 +33,15 @@ class FieldErrors(MockserverError):
     def __init__(self, field_errors: dict[str, str]) -> None:
         super().__init__(field_errors)
         self.field_errors = field_errors
+
+
+class RequestFailed(MockserverError):
+    """Any other error: `<status> {"errors": ["<message>"]}`."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
 
 
 def error_response(status: int, message: str) -> Response:
@@ -64,6 +76,11 @@ def field_errors(error: FieldErrors) -> Response:
     return response
 
 
+@bp.errorhandler(RequestFailed)
+def request_failed(error: RequestFailed) -> Response:
+    return error_response(error.status, error.message)
+
+
 @bp.errorhandler(ValidationError)
 def invalid_parameters(error: ValidationError) -> Response:
     messages = error.normalized_messages()
@@ -77,10 +94,11 @@ _ALL = _query_schema.load({})
 def list_registrations() -> Response:
     table = world().digitalchalk
     key = answer_key(request.environ, current_app.config["STRICT"])
-    cached = table.answers.get(key)
+    answers = table.answers  # before the answer is made: a change meanwhile replaces them, and this one
+    cached = answers.get(key)  # goes with the answers it made stale
     if cached is None:
         response = _list(table)
-        table.answers.put(key, (response.get_data(), warnings()))
+        answers.put(key, (response.get_data(), warnings()))
         return response
     body, earned = cached
     for warning in earned:
@@ -118,17 +136,132 @@ def _list(table: DigitalChalkTable) -> Response:
     return jsonify(body)
 
 
-def _check_parameters() -> None:
+def _check_parameters(known: frozenset[str] = QUERY_PARAMETERS) -> None:
     """Warn of what DigitalChalk ignores; in strict mode refuse it."""
     for name, values in request.args.lists():
-        if name not in QUERY_PARAMETERS:
-            guess = difflib.get_close_matches(name, QUERY_PARAMETERS, n=1)
+        if name not in known:
+            guess = difflib.get_close_matches(name, known, n=1)
             hint = f" (did you mean {guess[0]}?)" if guess else ""
             warn(name, f"unknown parameter, which DigitalChalk ignores{hint}")
         elif len(values) > 1:
             warn(name, f"given {len(values)} times; DigitalChalk uses the first")
+    _refuse_warnings_if_strict()
+
+
+def _refuse_warnings_if_strict() -> None:
     if current_app.config["STRICT"] and warnings():
         raise FieldErrors({w["parameter"]: f"strict mode: {w['message']}" for w in warnings()})
+
+
+# --- one registration: read, create, grade or eject ------------------------------------------------
+
+
+@bp.get("/registrations/<registration_id>")
+def get_registration(registration_id: str) -> Response:
+    _check_parameters(frozenset())
+    return jsonify(_found(world().digitalchalk.get(registration_id), registration_id))
+
+
+@bp.post("/registrations")
+def create_registration() -> tuple[Response, int, dict[str, str]]:
+    """`{userId, offeringId}` → `201`, the new registration and its `Location`; `active`, created now."""
+    _check_parameters(frozenset())
+    body = _json_object(CREATE_FIELDS)
+    errors = {name: problem for name in ("userId", "offeringId") if (problem := _id_problem(body, name))}
+    if errors:
+        raise FieldErrors(errors)
+    _refuse_warnings_if_strict()
+    current = world()
+    registration = current.digitalchalk_to_write().add(
+        {
+            "id": current.digitalchalk_ids.new(),
+            "userId": body["userId"],
+            "offeringId": body["offeringId"],
+            "status": "active",
+            "createdDate": timestamp(current.clock.now()),
+        }
+    )
+    location = url_for("digitalchalk.get_registration", registration_id=registration["id"], _external=True)
+    return jsonify(registration), 201, {"Location": location}
+
+
+@bp.put("/registrations/<registration_id>")
+def update_registration(registration_id: str) -> Response:
+    """`{"grade": 0–100}` grades it, `{"status": "ejected"}` ejects it (and ends it now, when it had not
+    ended); both may come together. `204`, no body."""
+    _check_parameters(frozenset())
+    current = world()
+    _found(current.digitalchalk.get(registration_id), registration_id)
+    body = _json_object(UPDATE_FIELDS)
+    changes = _changes(body)
+    _refuse_warnings_if_strict()
+    table = current.digitalchalk_to_write()
+    if changes.get("status") == "ejected" and "endDate" not in (table.get(registration_id) or {}):
+        changes["endDate"] = timestamp(current.clock.now())
+    _found(table.update(registration_id, changes), registration_id)
+    return Response(status=204)
+
+
+CREATE_FIELDS = frozenset({"userId", "offeringId"})
+UPDATE_FIELDS = frozenset({"grade", "status"})
+
+
+def _found(registration: Mapping[str, Any] | None, registration_id: str) -> Mapping[str, Any]:
+    if registration is None:
+        raise RequestFailed(404, f"Registration {registration_id} not found")
+    return registration
+
+
+def _json_object(fields: frozenset[str]) -> dict[str, Any]:
+    """The body, a JSON object; a warning for each field DigitalChalk would ignore."""
+    if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
+        raise RequestFailed(415, "Content-Type must be application/json")
+    try:
+        body = json.loads(request.get_data(), parse_constant=_not_json)
+    except (ValueError, RecursionError) as error:
+        raise RequestFailed(400, f"The body is not valid JSON: {error}") from None
+    if not isinstance(body, dict):
+        raise RequestFailed(400, "The body must be a JSON object")
+    for name in body:
+        if name not in fields:
+            guess = difflib.get_close_matches(name, fields, n=1)
+            hint = f" (did you mean {guess[0]}?)" if guess else ""
+            warn(name, f"unknown field, which DigitalChalk ignores{hint}")
+    return body
+
+
+def _not_json(constant: str) -> None:
+    raise ValueError(f"{constant} is not a JSON value")
+
+
+def _id_problem(body: Mapping[str, Any], name: str) -> str | None:
+    if name not in body:
+        return "is required"
+    if not isinstance(body[name], str) or not body[name]:
+        return "must be a non-empty string"
+    return None
+
+
+def _changes(body: Mapping[str, Any]) -> dict[str, Any]:
+    """What an update sets, from its body: a grade, an ejection, or both; `400` for anything else."""
+    changes: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    if "grade" in body:
+        grade = body["grade"]
+        if isinstance(grade, bool) or not isinstance(grade, (int, float)) or not 0 <= grade <= 100:
+            errors["grade"] = "must be a number from 0 to 100"
+        else:
+            changes["grade"] = grade
+    if "status" in body:
+        if body["status"] != "ejected":
+            errors["status"] = "must be ejected (the only status an update sets)"
+        else:
+            changes["status"] = "ejected"
+    if errors:
+        raise FieldErrors(errors)
+    if not changes:
+        raise RequestFailed(400, 'Nothing to update: give "grade" (0 to 100) or "status": "ejected"')
+    return changes
 
 
 def _with_offset(offset: int) -> str:

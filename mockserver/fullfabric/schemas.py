@@ -1,4 +1,4 @@
-"""Marshmallow schemas of FullFabric: the fixture file and the create-registrations request."""
+"""Marshmallow schemas of FullFabric: the fixture file, the registrations requests and the list query."""
 
 from __future__ import annotations
 
@@ -7,10 +7,16 @@ from collections import defaultdict
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validates_schema
-from marshmallow.validate import Length, OneOf, Regexp
+from marshmallow.validate import Length, OneOf, Range, Regexp
 
-from mockserver.fullfabric.transcripts import KEEP, REGISTRATION_STATES, GradeInput, RegistrationItem
-from mockserver.schemas import FixtureSchema, PlainList, TokenSchema
+from mockserver.fullfabric.transcripts import (
+    KEEP,
+    REGISTRATION_STATES,
+    GradeInput,
+    RegistrationItem,
+    TranscriptQuery,
+)
+from mockserver.schemas import FixtureSchema, PlainList, QueryInteger, TokenSchema
 
 OBJECT_ID = Regexp(r"[0-9a-f]{24}\Z", error="Not an ObjectId (24 lowercase hex digits).")
 
@@ -280,7 +286,7 @@ def _plain(errors: Any) -> Any:
     return {key: _plain(value) for key, value in errors.items()} if isinstance(errors, dict) else errors
 
 
-# --- the request: POST /apis/registrations/profiles/{profile_id}/registrations -------------------------
+# --- the requests: POST and PATCH /apis/registrations/profiles/{profile_id}/registrations ---------------
 
 
 class GradeInputSchema(Schema):
@@ -322,3 +328,51 @@ class RegistrationItemSchema(Schema):
 
 ITEM_FIELDS = frozenset(RegistrationItemSchema().fields)
 GRADE_FIELDS = frozenset(GradeInputSchema().fields)
+
+
+# --- the query: GET /apis/registrations/profiles/{profile_id}/registrations ----------------------------
+
+
+class CommaList(fields.Field):
+    """A comma-separated list of non-empty values, as a set; `only` limits which values are known."""
+
+    def __init__(self, only: tuple[str, ...] | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.only = only
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> frozenset[str]:
+        if not isinstance(value, str):
+            raise ValidationError("must be a comma-separated list")
+        values = value.split(",")
+        if "" in values:
+            raise ValidationError("must be a comma-separated list of non-empty values")
+        if self.only is not None:
+            unknown = [name for name in values if name not in self.only]
+            if unknown:
+                known = ", ".join(self.only)
+                raise ValidationError(f"each must be one of {known}, not {', '.join(unknown)}")
+        return frozenset(values)
+
+
+class TranscriptQuerySchema(Schema):
+    """The list's query parameters: filters (ANDed) and a page."""
+
+    class Meta:
+        unknown = EXCLUDE  # unknown parameters are warnings, found by the view
+
+    registration_states = CommaList(only=REGISTRATION_STATES)
+    context_ids = CommaList()
+    limit = QueryInteger(load_default=10, validate=Range(1, 100, error="must be between 1 and 100"))
+    skip = QueryInteger(load_default=0, validate=Range(min=0, error="must be 0 or more"))
+
+    @post_load
+    def to_query(self, data: dict[str, Any], **kwargs: Any) -> TranscriptQuery:
+        return TranscriptQuery(
+            registration_states=data.get("registration_states"),
+            context_ids=data.get("context_ids"),
+            limit=data["limit"],
+            skip=data["skip"],
+        )
+
+
+QUERY_PARAMETERS = frozenset(TranscriptQuerySchema().fields)

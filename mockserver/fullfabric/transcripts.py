@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any, Final
 
 from mockserver.clock import Clock
@@ -58,6 +60,10 @@ class UnknownGrade(ItemError):
 
 class UnknownGradeState(ItemError):
     pass
+
+
+class RegistrationNotFound(ItemError):
+    """An update names a unit the profile has no registration for (in the course of its context)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +170,21 @@ class RegistrationItem:
     grades: tuple[GradeInput, ...] = field(default_factory=tuple)
 
 
+@dataclass(frozen=True, slots=True)
+class TranscriptQuery:
+    """Which of a profile's registrations to list: every filter given must hold; then a page of them."""
+
+    registration_states: frozenset[str] | None = None
+    context_ids: frozenset[str] | None = None
+    limit: int = 10
+    skip: int = 0
+
+    def matches(self, registration: Registration) -> bool:
+        return (
+            self.registration_states is None or registration.registration_state in self.registration_states
+        ) and (self.context_ids is None or registration.context_id in self.context_ids)
+
+
 class Transcripts:
     """Every profile's transcript, and the rules that register units on it."""
 
@@ -174,6 +195,10 @@ class Transcripts:
         self.ids = ids
         self.clock = clock
         self._entries: dict[tuple[str, str, str], TranscriptEntry] = {entry.key: entry for entry in entries}
+        # Each profile's entries in transcript order, so that listing one profile never scans them all.
+        self._by_profile: dict[str, list[TranscriptEntry]] = {}
+        for entry in self._entries.values():
+            self._by_profile.setdefault(entry.profile_id, []).append(entry)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -190,11 +215,64 @@ class Transcripts:
         if profile_id not in self.catalog.profiles:
             raise ProfileNotFound(f"profile {profile_id} not found")
 
+    def registrations_of(self, profile_id: str, query: TranscriptQuery) -> list[Registration]:
+        """The profile's registrations that `query` selects, in transcript order, one page of them."""
+        found = (
+            entry.registration
+            for entry in self._by_profile.get(profile_id, ())
+            if entry.registration is not None and query.matches(entry.registration)
+        )
+        skip = min(query.skip, sys.maxsize - query.limit)  # no profile has that many: an empty page
+        return list(islice(found, skip, skip + query.limit))
+
     def register(self, profile_id: str, item: RegistrationItem) -> Registration:
         """Put the item's unit on the transcript and register it, or update its registration in place.
 
         Every check comes before any change, so an item that fails leaves no trace.
         """
+        unit, course_id = self._check(item)
+        now = self.clock.now()
+        key = (profile_id, unit.id, course_id)
+        entry = self._entries.get(key)
+        if entry is None:
+            entry = self._entries[key] = TranscriptEntry(profile_id, unit.id, course_id)
+            self._by_profile.setdefault(profile_id, []).append(entry)
+        registration = entry.registration
+        if registration is None:
+            registration = Registration(
+                id=self.ids.new(now),
+                profile_id=profile_id,
+                unit_id=unit.id,
+                course_id=course_id,
+                context_id=item.context_id,
+                created_at=now,
+                updated_at=now,
+                grades={grade.name: Grade() for grade in unit.grades},
+            )
+            entry.registration = registration
+        registration.registration_state = "registered"
+        registration.context_id = item.context_id
+        _grade(registration, item, now)
+        return registration
+
+    def update(self, profile_id: str, item: RegistrationItem) -> Registration:
+        """Grade the registration the item names, keeping its state and context; never create one.
+
+        The registration is the profile's on the item's unit in the course of the item's context (as
+        for `register`). Every check comes before any change, so an item that fails leaves no trace.
+        """
+        unit, course_id = self._check(item)
+        entry = self._entries.get((profile_id, unit.id, course_id))
+        if entry is None or entry.registration is None:
+            raise RegistrationNotFound(
+                f"profile {profile_id} has no registration on unit {unit.id} in course {course_id}"
+            )
+        _grade(entry.registration, item, self.clock.now())
+        return entry.registration
+
+    def _check(self, item: RegistrationItem) -> tuple[Unit, str]:
+        """The item's unit and the course of its context, once the item is found valid against the
+        catalog: unit (404), context (404), unit offered there, grade names, grade state (422)."""
         unit = self.catalog.units.get(item.unit_id)
         if unit is None:
             raise UnitNotFound(f"unit {item.unit_id} not found")
@@ -212,33 +290,7 @@ class Transcripts:
         if isinstance(state, str) and state not in self.catalog.grade_states:
             known = ", ".join(self.catalog.grade_states) or "none"
             raise UnknownGradeState(f"grade state {state} not found (grade states: {known})")
-
-        now = self.clock.now()
-        key = (profile_id, unit.id, course_id)
-        entry = self._entries.get(key) or TranscriptEntry(profile_id, unit.id, course_id)
-        self._entries[key] = entry
-        registration = entry.registration
-        if registration is None:
-            registration = Registration(
-                id=self.ids.new(now),
-                profile_id=profile_id,
-                unit_id=unit.id,
-                course_id=course_id,
-                context_id=item.context_id,
-                created_at=now,
-                updated_at=now,
-                grades={grade.name: Grade() for grade in unit.grades},
-            )
-            entry.registration = registration
-        registration.registration_state = "registered"
-        registration.context_id = item.context_id
-        registration.updated_at = now
-        if not isinstance(state, _Keep):
-            registration.grade_state_name = state
-        for supplied in item.grades:
-            grade = registration.grades[supplied.name]
-            grade.value, grade.published, grade.supplied = supplied.value, supplied.published, True
-        return registration
+        return unit, course_id
 
     def to_json(self, registration: Registration) -> dict[str, Any]:
         """The registration object exactly as the vendor's example shows it."""
@@ -264,6 +316,17 @@ class Transcripts:
             "created_at": registration.created_at,
             "updated_at": registration.updated_at,
         }
+
+
+def _grade(registration: Registration, item: RegistrationItem, now: int) -> None:
+    """Apply the item's grade state (left out: kept) and grades (merged by name) to a checked item's
+    registration, stamped `now`."""
+    registration.updated_at = now
+    if not isinstance(item.grade_state_name, _Keep):
+        registration.grade_state_name = item.grade_state_name
+    for supplied in item.grades:
+        grade = registration.grades[supplied.name]
+        grade.value, grade.published, grade.supplied = supplied.value, supplied.published, True
 
 
 def _grade_json(definition: GradeDefinition, grade: Grade) -> dict[str, Any]:

@@ -20,13 +20,21 @@ from mockserver.injection import call_for, matched
 from mockserver.requestlog import warn, warnings
 from mockserver.schemas import flatten_errors
 
-from .schemas import GRADE_FIELDS, ITEM_FIELDS, RegistrationItemSchema
+from .schemas import (
+    GRADE_FIELDS,
+    ITEM_FIELDS,
+    QUERY_PARAMETERS,
+    RegistrationItemSchema,
+    TranscriptQuerySchema,
+)
 from .transcripts import (
     ContextNotFound,
     InvalidItem,
     ItemError,
     ProfileNotFound,
     RegistrationItem,
+    RegistrationNotFound,
+    TranscriptQuery,
     UnitNotFound,
     UnitNotOffered,
     UnknownGrade,
@@ -35,6 +43,7 @@ from .transcripts import (
 
 bp = Blueprint("fullfabric", __name__, url_prefix="/apis/registrations")
 _item_schema = RegistrationItemSchema()
+_query_schema = TranscriptQuerySchema()
 
 VERSIONS = ("2025-05-07", "2021-04-13")  # newest first
 NEWEST = VERSIONS[0]
@@ -47,6 +56,7 @@ ITEM_ERRORS: dict[type[ItemError], tuple[int, str]] = {
     UnitNotOffered: (422, "unit_not_offered"),
     UnknownGrade: (422, "unknown_grade"),
     UnknownGradeState: (422, "unknown_grade_state"),
+    RegistrationNotFound: (404, "registration_not_found"),
 }
 _REQUEST_ID_UNSAFE = re.compile(r"[^\w\-@]")
 
@@ -111,9 +121,32 @@ def profile_not_found(error: ProfileNotFound) -> Response:
     return error_response(404, str(error), "profile_not_found")
 
 
+@bp.get("/profiles/<profile_id>/registrations")
+def list_registrations(profile_id: str) -> Response:
+    """The profile's registrations, filtered and paged: a bare array of registration objects."""
+    _api_version()
+    store = world().fullfabric
+    store.check_profile(profile_id)
+    query = _transcript_query()
+    _refuse_warnings_if_strict()
+    return jsonify(store.registrations_of(profile_id, query))
+
+
 @bp.post("/profiles/<profile_id>/registrations")
 def create_registrations(profile_id: str) -> Response:
     """Register the profile on each item's unit; each item succeeds or fails on its own."""
+    return _apply_items(profile_id, create=True)
+
+
+@bp.patch("/profiles/<profile_id>/registrations")
+def update_registrations(profile_id: str) -> Response:
+    """Update the profile's registration on each item's unit; an item without one fails with a 404."""
+    return _apply_items(profile_id, create=False)
+
+
+def _apply_items(profile_id: str, create: bool) -> Response:
+    """POST and PATCH alike: whole-request checks, then each item on its own; 200 when every item
+    succeeds, else 207."""
     _api_version()
     store = world().fullfabric
     store.check_profile(profile_id)
@@ -126,7 +159,7 @@ def create_registrations(profile_id: str) -> Response:
         for index, raw in enumerate(raw_items):
             items[index] = _apply_item_rules(index, raw, items[index])
 
-    outcomes = [_outcome(result) for result in store.register_all(profile_id, items)]
+    outcomes = [_outcome(result) for result in store.register_all(profile_id, items, create=create)]
     response = jsonify(outcomes)
     response.status_code = 200 if all(200 <= outcome["status"] < 300 for outcome in outcomes) else 207
     return response
@@ -213,6 +246,23 @@ def _registrations() -> list[Any]:
     if not registrations:
         raise RequestError(422, "invalid_body", "registrations must not be empty")
     return registrations
+
+
+def _transcript_query() -> TranscriptQuery:
+    """The list's query; a parameter given twice counts once, as Rails takes it (the last), with a
+    warning; unknown ones are warnings; an invalid one fails the request, named."""
+    for name in request.args:
+        given = request.args.getlist(name)
+        if name not in QUERY_PARAMETERS:
+            warn(name, "unknown parameter, which FullFabric ignores")
+        elif len(given) > 1:
+            warn(name, f"given {len(given)} times; FullFabric uses the last")
+    arguments = {name: request.args.getlist(name)[-1] for name in request.args}
+    try:
+        return _query_schema.load(arguments)
+    except ValidationError as error:
+        problems = "; ".join(f"{name}: {message}" for name, message in flatten_errors(error.messages))
+        raise RequestError(400, "invalid_parameter", problems) from None
 
 
 def _not_json(constant: str) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from array import array
 from collections import OrderedDict
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -15,13 +16,20 @@ from mockserver.digitalchalk.domain import (
     Page,
     RegistrationQuery,
     instant_column,
+    instant_of,
     wire_body,
 )
 from mockserver.digitalchalk.index import MISSING, RegistrationIndex
 from mockserver.failures import RuleSet
 from mockserver.fixtures import Fixtures
-from mockserver.fullfabric.transcripts import ItemError, RegistrationItem, build_transcripts, dump_entry
-from mockserver.ids import ObjectIds
+from mockserver.fullfabric.transcripts import (
+    ItemError,
+    RegistrationItem,
+    TranscriptQuery,
+    build_transcripts,
+    dump_entry,
+)
+from mockserver.ids import HexIds, ObjectIds
 from mockserver.journal import Journal
 
 
@@ -51,8 +59,9 @@ class DigitalChalkTable:
     """DigitalChalk's registrations, in a stable order: fixture order, then order of creation.
 
     Compact, for there may be a million: each registration is its wire body, and its dates are one
-    column of instants per date field. A table never changes once built (a new state is a new table),
-    so worlds share the fixtures' one table, and its indexes, instead of each building its own."""
+    column of instants per date field. Worlds share the fixtures' table, and its indexes, until they
+    write: a world's first write copies it (see `World.digitalchalk_to_write`). A body is never changed
+    in place (a change makes a new one), so copies share the bodies they have not changed."""
 
     def __init__(self, fixture: Mapping[str, Any]) -> None:
         self.tokens: dict[str, str] = {entry["token"]: entry["state"] for entry in fixture["tokens"]}
@@ -60,29 +69,92 @@ class DigitalChalkTable:
         self._bodies = [wire_body(fields, strings) for fields in fixture["registrations"]]
         self._dates = {name: instant_column(self._bodies, name) for name in DATE_FIELDS}
         self._index = RegistrationIndex(self._bodies, self._dates)
-        self.answers = Answers()
+        self._rows_by_id: dict[str, int] | None = None  # built on first use: a million ids cost memory
+        self._lock = threading.RLock()
+        self.answers = Answers()  # a new one at every change: what it kept answered the table before
 
     def __len__(self) -> int:
         return len(self._bodies)
 
+    def copy(self) -> DigitalChalkTable:
+        """A table of its own with the same registrations, to change apart from this one."""
+        with self._lock:
+            table = DigitalChalkTable.__new__(DigitalChalkTable)
+            table.tokens = dict(self.tokens)
+            table._bodies = list(self._bodies)
+            table._dates = {name: array("q", column) for name, column in self._dates.items()}
+            table._index = self._index.copy()
+            table._rows_by_id = None if self._rows_by_id is None else dict(self._rows_by_id)
+        table._lock = threading.RLock()
+        table.answers = Answers()
+        return table
+
     def query(self, query: RegistrationQuery) -> Page:
         """The registrations matching every filter of `query`, paged; through the indexes, not a scan."""
-        bodies = self._bodies
-        rows, check = self._index.rows(query)
-        if check:
-            rows = [row for row in rows if query.matches(bodies[row], partial(self._instant, row))]
-        page = rows[query.offset : query.offset + query.limit]
-        return Page(results=[bodies[row] for row in page], total=len(rows))
+        with self._lock:
+            bodies = self._bodies
+            rows, check = self._index.rows(query)
+            if check:
+                rows = [row for row in rows if query.matches(bodies[row], partial(self._instant, row))]
+            page = rows[query.offset : query.offset + query.limit]
+            return Page(results=[bodies[row] for row in page], total=len(rows))
+
+    def get(self, registration_id: str) -> Mapping[str, Any] | None:
+        """The registration with this id (its wire body), or None."""
+        with self._lock:
+            row = self._ids().get(registration_id)
+            return None if row is None else self._bodies[row]
+
+    def add(self, fields: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Add a registration (valid vendor fields, a new id) as the last row; its wire body."""
+        body = wire_body(fields)
+        instants = {name: instant_of(body.get(name)) for name in DATE_FIELDS}
+        with self._lock:
+            ids = self._ids()
+            if body["id"] in ids:
+                raise ValueError(f"registration {body['id']} exists already")
+            row = len(self._bodies)
+            self._bodies.append(body)
+            for name, instant in instants.items():
+                self._dates[name].append(instant)
+            ids[body["id"]] = row
+            self._index.add(row, body, instants)
+            self.answers = Answers()
+        return body
+
+    def update(self, registration_id: str, changes: Mapping[str, Any]) -> Mapping[str, Any] | None:
+        """Set fields of the registration with this id; its new wire body, or None when there is none."""
+        with self._lock:
+            row = self._ids().get(registration_id)
+            if row is None:
+                return None
+            old = self._bodies[row]
+            new = wire_body({**old, **changes})
+            old_instants = {name: self._dates[name][row] for name in DATE_FIELDS}
+            new_instants = {name: instant_of(new.get(name)) for name in DATE_FIELDS}
+            self._bodies[row] = new
+            for name, instant in new_instants.items():
+                self._dates[name][row] = instant
+            self._index.change(row, (old, old_instants), (new, new_instants))
+            self.answers = Answers()
+            return new
+
+    def _ids(self) -> dict[str, int]:
+        """Rows by registration id (call with the lock held)."""
+        if self._rows_by_id is None:
+            self._rows_by_id = {body["id"]: row for row, body in enumerate(self._bodies)}
+        return self._rows_by_id
 
     def _instant(self, row: int, name: str) -> int | None:
         instant = self._dates[name][row]
         return None if instant == MISSING else instant
 
     def dump(self) -> dict[str, Any]:
-        return {
-            "tokens": [{"token": token, "state": state} for token, state in self.tokens.items()],
-            "registrations": [dict(body) for body in self._bodies],
-        }
+        with self._lock:
+            return {
+                "tokens": [{"token": token, "state": state} for token, state in self.tokens.items()],
+                "registrations": [dict(body) for body in self._bodies],
+            }
 
 
 class FullFabricState:
@@ -99,13 +171,15 @@ class FullFabricState:
     def check_profile(self, profile_id: str) -> None:
         self.transcripts.check_profile(profile_id)
 
-    def register_all(self, profile_id: str, items: Sequence[Any]) -> list[Any]:
+    def register_all(self, profile_id: str, items: Sequence[Any], create: bool = True) -> list[Any]:
         """Each item's registration object, or the error that made it fail; in request order.
 
+        `create` registers as POST does; without it, items only update registrations that exist (PATCH).
         Anything that is not a `RegistrationItem` (a malformed item's error, an outcome a failure rule
         decided) is passed through untouched, so outcomes stay in request order.
         """
         transcripts = self.transcripts
+        apply = transcripts.register if create else transcripts.update
         outcomes: list[Any] = []
         with self._lock:
             transcripts.check_profile(profile_id)
@@ -114,10 +188,18 @@ class FullFabricState:
                     outcomes.append(item)
                     continue
                 try:
-                    outcomes.append(transcripts.to_json(transcripts.register(profile_id, item)))
+                    outcomes.append(transcripts.to_json(apply(profile_id, item)))
                 except ItemError as error:
                     outcomes.append(error)
         return outcomes
+
+    def registrations_of(self, profile_id: str, query: TranscriptQuery) -> list[dict[str, Any]]:
+        """The registration objects of the profile that `query` selects (under the lock: a write changes
+        registrations in place)."""
+        with self._lock:
+            transcripts = self.transcripts
+            transcripts.check_profile(profile_id)
+            return [transcripts.to_json(found) for found in transcripts.registrations_of(profile_id, query)]
 
     def dump(self) -> dict[str, Any]:
         with self._lock:
@@ -150,6 +232,7 @@ class World:
         self.settings = settings
         self.clock = Clock(settings.clock_start)
         self.journal = Journal(settings.journal_size)
+        self._write_lock = threading.Lock()
         self.clear_failures()
         self.clear_state()
 
@@ -161,8 +244,17 @@ class World:
     def dump_state(self) -> dict[str, Any]:
         return {"fullfabric": self.fullfabric.dump(), "digitalchalk": self.digitalchalk.dump()}
 
+    def digitalchalk_to_write(self) -> DigitalChalkTable:
+        """The world's DigitalChalk table, to change: its own, copied from the fixtures' shared one on the
+        world's first write."""
+        with self._write_lock:
+            if self.digitalchalk is self.settings.digitalchalk:
+                self.digitalchalk = self.digitalchalk.copy()
+            return self.digitalchalk
+
     def clear_state(self) -> None:
         self.ids = ObjectIds(self.settings.seed)
+        self.digitalchalk_ids = HexIds(self.settings.seed)
         self.digitalchalk = self.settings.digitalchalk
         self.fullfabric = FullFabricState(self.settings.fixtures.data["fullfabric"], self.ids, self.clock)
 
