@@ -3,6 +3,8 @@ same state as the list, per session, with the vendor's error bodies."""
 
 from __future__ import annotations
 
+import sys
+import threading
 from typing import Any
 
 import pytest
@@ -204,3 +206,38 @@ def test_a_request_rule_fails_a_create_which_then_changes_nothing(client: FlaskC
     before = listed(client)
     assert create(client).status_code == 503
     assert listed(client) == before
+
+
+def test_concurrent_creates_and_grades_lose_nothing(app: Flask) -> None:
+    start = threading.Barrier(8)
+    before = len(listed(app.test_client()))
+
+    def work(worker: int) -> None:
+        client = app.test_client()
+        start.wait()
+        for number in range(25):
+            created = create(client, {"userId": f"u-{worker}", "offeringId": f"o-{number}"})
+            assert created.status_code == 201
+            graded = client.put(f"{DC_LIST}/{created.get_json()['id']}", json={"grade": number}, headers=AUTH)
+            assert graded.status_code == 204
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)
+    try:
+        threads = [threading.Thread(target=work, args=(worker,)) for worker in range(8)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+
+    client = app.test_client()
+    everything = [r for offset in range(0, 300, 100) for r in listed(client, f"offset={offset}")]
+    made = everything[before:]
+    assert len(made) == 200 and len({r["id"] for r in made}) == 200
+    for worker in range(8):
+        mine = listed(client, f"userId=u-{worker}")
+        assert sorted(r["grade"] for r in mine) == list(range(25))
+    assert len(client.get("/__admin/requests?method=POST").get_json()) == 200
+    assert len(client.get("/__admin/requests?method=PUT").get_json()) == 200

@@ -183,7 +183,8 @@ def test_body_over_10_mib_is_413(client: FlaskClient) -> None:
         lambda c: c.post(ff_path(), json=BODY),  # 401
         lambda c: c.post(ff_path(), data="{", content_type="application/json", headers=FF_AUTH),  # 400
         lambda c: c.post(ff_path("0" * 24), json=BODY, headers=FF_AUTH),  # 404
-        lambda c: c.get(ff_path(), headers=FF_AUTH),  # 405
+        lambda c: c.get(ff_path(), headers=FF_AUTH),  # 200, the list
+        lambda c: c.delete(ff_path(), headers=FF_AUTH),  # 405
         lambda c: c.get("/apis/nothing"),  # 404 route
     ],
 )
