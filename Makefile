@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: install run test lint clean bench bench-smoke bench-peers bench-tools
+.PHONY: install run test lint clean bench bench-smoke bench-peers bench-tools redis-server
 
 install: $(STAMP)
 
@@ -25,10 +25,14 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: lint
+test: lint redis-server
 	$(BIN)/pytest
 	cd examples/grade-sync && $(CURDIR)/$(BIN)/pytest -n 4
 	$(MAKE) bench-smoke
+
+# The tests of the Redis store start real redis-servers (Debian's), each on a free port of its own.
+redis-server:
+	@command -v redis-server >/dev/null || (apt-get update && apt-get install -y redis-server)
 
 # `make bench` measures for a few minutes and writes docs/benchmarks.md; `make bench-smoke` (part of
 # `make test`) runs the same pipeline in seconds; `make bench-peers` adds Prism and WireMock to `make bench`.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import threading
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 SECRET_HEADERS = frozenset({"ff-auth", "authorization", "proxy-authorization", "cookie", "x-api-key"})
@@ -51,6 +51,29 @@ def _read(entry: dict[str, Any]) -> dict[str, Any]:
     return {name: value.value() if isinstance(value, Deferred) else value for name, value in entry.items()}
 
 
+def select(
+    entries: Iterable[dict[str, Any]],
+    *,
+    api: str | None = None,
+    method: str | None = None,
+    path: str | None = None,
+    status: int | None = None,
+    warnings: bool | None = None,
+    limit: int | None = None,
+) -> list[dict[str, Any]]:
+    """The entries (oldest first) matching every filter given; `limit` keeps the newest that many."""
+    selected = [
+        entry
+        for entry in entries
+        if (api is None or entry["api"] == api)
+        and (method is None or entry["method"] == method.upper())
+        and (path is None or entry["path"] == path)
+        and (status is None or entry["status"] == status)
+        and (warnings is None or bool(entry["warnings"]) == warnings)
+    ]
+    return selected[-limit:] if limit else selected
+
+
 class Journal:
     """The last `size` entries, oldest first.
 
@@ -71,33 +94,22 @@ class Journal:
             self._entries.append((next(self._ids), names, values))
 
     def clear(self) -> None:
+        """Forget the entries; ids go on counting."""
         with self._lock:
             self._entries.clear()
+
+    def restart(self) -> None:
+        """Forget the entries and count ids from 1 again (a reset)."""
+        with self._lock:
+            self._entries.clear()
+            self._ids = itertools.count(1)
 
     def __len__(self) -> int:
         return len(self._entries)
 
-    def entries(
-        self,
-        *,
-        api: str | None = None,
-        method: str | None = None,
-        path: str | None = None,
-        status: int | None = None,
-        warnings: bool | None = None,
-        limit: int | None = None,
-    ) -> list[dict[str, Any]]:
-        """Entries matching every filter given, oldest first; `limit` keeps the newest that many."""
+    def entries(self, **filters: Any) -> list[dict[str, Any]]:
+        """Entries matching every filter given (see `select`), oldest first, as the admin API shows them."""
         with self._lock:
             kept = list(self._entries)
         entries = [{"id": number, **dict(zip(names, values, strict=True))} for number, names, values in kept]
-        selected = [
-            entry
-            for entry in entries
-            if (api is None or entry["api"] == api)
-            and (method is None or entry["method"] == method.upper())
-            and (path is None or entry["path"] == path)
-            and (status is None or entry["status"] == status)
-            and (warnings is None or bool(entry["warnings"]) == warnings)
-        ]
-        return [_read(entry) for entry in (selected[-limit:] if limit else selected)]
+        return [_read(entry) for entry in select(entries, **filters)]

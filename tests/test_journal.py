@@ -124,3 +124,14 @@ def test_every_entry_by_default_up_to_ten_thousand(client: FlaskClient, store: A
     for _ in range(30):
         client.get(DC_LIST, headers=AUTH)
     assert len(journal(client)) == 30
+
+
+def test_ids_go_on_after_a_delete_and_start_again_after_a_reset(client: FlaskClient) -> None:
+    for _ in range(2):
+        client.get(DC_LIST, headers=AUTH)
+    client.delete("/__admin/requests")
+    client.get(DC_LIST, headers=AUTH)
+    assert [entry["id"] for entry in journal(client)] == [3]
+    client.post("/__admin/reset")
+    client.get(DC_LIST, headers=AUTH)
+    assert [entry["id"] for entry in journal(client)] == [1]

@@ -270,7 +270,7 @@ class World:
     def reset(self) -> None:
         self.clear_state()
         self.clear_failures()
-        self.clear_journal()
+        self.journal.restart()
         self.reset_clock()
 
 
