@@ -123,8 +123,8 @@ class Rule:
     probability: float | None = None
     hits: int = 0
     seen: int = 0  # matches so far, including those skipped by `after` or `probability`
+    seed: int | None = field(default=None, repr=False)
     _matchers: list[Matcher] = field(default_factory=list, repr=False)
-    _rng: random.Random = field(default_factory=random.Random, repr=False)
 
     @property
     def expired(self) -> bool:
@@ -145,9 +145,9 @@ class Rule:
         pattern = self.match.get("path")
         return pattern is None or match_path(pattern)(Call(api, method, path, {}, {}))[0]
 
-    def consider(self, call: Call) -> str | None:
-        """Why the rule fires for `call` (and count the hit), or None when it does not."""
-        if self.expired or not self.applies_to(call.api):
+    def reasons(self, call: Call) -> list[str] | None:
+        """Why every criterion holds for `call` (the API's included), or None when one does not."""
+        if not self.applies_to(call.api):
             return None
         reasons = []
         for matcher in self._matchers:
@@ -155,15 +155,29 @@ class Rule:
             if not matched:
                 return None
             reasons.append(reason)
-        self.seen += 1
-        if self.seen <= self.after:
+        return reasons
+
+    def passes_draw(self, seen: int) -> bool:
+        """Whether the match numbered `seen` passes `probability` (no probability: always)."""
+        return self.probability is None or draw(self.seed, self.id, seen - self.after) < self.probability
+
+    def reason(self, reasons: list[str], seen: int) -> str:
+        if self.after:
+            reasons = [*reasons, f"match {seen}, after skipping {self.after}"]
+        return "; ".join(reasons) or f"every {self.api} {self.scope}"
+
+    def consider(self, call: Call) -> str | None:
+        """Why the rule fires for `call` (and count the hit), or None when it does not."""
+        if self.expired:
             return None
-        if self.probability is not None and self._rng.random() >= self.probability:
+        reasons = self.reasons(call)
+        if reasons is None:
+            return None
+        self.seen += 1
+        if self.seen <= self.after or not self.passes_draw(self.seen):
             return None
         self.hits += 1
-        if self.after:
-            reasons.append(f"match {self.seen}, after skipping {self.after}")
-        return "; ".join(reasons) or f"every {self.api} {self.scope}"
+        return self.reason(reasons, self.seen)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -181,6 +195,34 @@ class Rule:
             "hits": self.hits,
             "expired": self.expired,
         }
+
+
+def draw(seed: int | None, rule_id: str, number: int) -> float:
+    """A rule's `number`th draw for `probability` (1, 2, …). With a seed, the same in every run and every
+    process, and one rule's draws never shift another's."""
+    if seed is None:
+        return random.random()
+    return random.Random(f"{seed}/{rule_id}/{number}").random()
+
+
+def build_rule(rule_id: str, spec: Mapping[str, Any], seed: int | None) -> Rule:
+    """The rule of a validated spec (see `RuleSchema`), with no hits yet."""
+    rule = Rule(
+        id=rule_id,
+        name=spec.get("name") or rule_id,
+        api=spec.get("api", "any"),
+        scope=spec.get("scope", "request"),
+        match=dict(spec.get("match") or {}),
+        respond=spec.get("respond"),
+        latency_ms=spec.get("latency_ms", 0),
+        fault=spec.get("fault"),
+        times=spec.get("times"),
+        after=spec.get("after", 0),
+        probability=spec.get("probability"),
+        seed=seed,
+    )
+    rule._matchers = build_matchers(rule.match)
+    return rule
 
 
 class RuleSet:
@@ -204,22 +246,7 @@ class RuleSet:
         while rule_id is None or (rule_id in self._rules and "id" not in spec):
             self._counter += 1  # a made-up id never takes one a user chose
             rule_id = f"rule-{self._counter}"
-        rule = Rule(
-            id=rule_id,
-            name=spec.get("name") or rule_id,
-            api=spec.get("api", "any"),
-            scope=spec.get("scope", "request"),
-            match=dict(spec.get("match") or {}),
-            respond=spec.get("respond"),
-            latency_ms=spec.get("latency_ms", 0),
-            fault=spec.get("fault"),
-            times=spec.get("times"),
-            after=spec.get("after", 0),
-            probability=spec.get("probability"),
-        )
-        rule._matchers = build_matchers(rule.match)
-        # Seeded per rule, so that one rule's draws do not shift another's.
-        rule._rng = random.Random(f"{self._seed}/{rule_id}") if self._seed is not None else random.Random()
+        rule = build_rule(rule_id, spec, self._seed)
         with self._lock:
             self._rules[rule_id] = rule
             self._may_fire = {}
