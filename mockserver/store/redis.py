@@ -226,3 +226,33 @@ class RedisRuleSet:
             ]
             self._cache = (version, rules)
         return version, rules
+
+
+# --- state: one ordered log of writes per world ------------------------------------------------------
+
+
+class OperationLog:
+    """The writes of one world, in the order every process applies them to its copy of the state.
+
+    A write is appended whole (a multi-item FullFabric post is one operation), with everything a process
+    needs to apply it the same way as every other (its ids and its time decided by the writer), so that
+    applying the log in order gives every process the same state. A process catches up before it reads,
+    and after it appends, applies the log up to and including its own operation to learn its outcome."""
+
+    def __init__(self, client: redis.Redis, prefix: str) -> None:
+        self._client = client
+        self._key = f"{prefix}:log"
+
+    def append(self, operation: Mapping[str, Any]) -> int:
+        """Append `operation`; its position in the log (1, 2, …), which no other write shares."""
+        return int(self._client.rpush(self._key, json.dumps(operation, separators=(",", ":"))))
+
+    def since(self, applied: int) -> list[dict[str, Any]]:
+        """The operations after the first `applied` ones, in order."""
+        return [json.loads(item) for item in self._client.lrange(self._key, applied, -1)]
+
+    def __len__(self) -> int:
+        return int(self._client.llen(self._key))
+
+    def clear(self) -> None:
+        self._client.delete(self._key)
