@@ -241,3 +241,45 @@ def test_concurrent_creates_and_grades_lose_nothing(app: Flask) -> None:
         assert sorted(r["grade"] for r in mine) == list(range(25))
     assert len(client.get("/__admin/requests?method=POST").get_json()) == 200
     assert len(client.get("/__admin/requests?method=PUT").get_json()) == 200
+
+
+def test_records_added_while_registrations_are_created_lose_nothing(app: Flask) -> None:
+    start = threading.Barrier(6)
+    before = len(listed(app.test_client()))
+
+    def creates() -> None:
+        client = app.test_client()
+        start.wait()
+        for number in range(30):
+            assert create(client, {"userId": "u-api", "offeringId": f"o-{number}"}).status_code == 201
+
+    def adds(worker: int) -> None:
+        client = app.test_client()
+        start.wait()
+        for number in range(10):
+            record = {
+                "id": f"r-{worker}-{number}",
+                "userId": "u-admin",
+                "offeringId": "o",
+                "status": "active",
+            }
+            added = client.post(
+                "/__admin/state/digitalchalk/registrations", json={**record, "createdDate": CLOCK}
+            )
+            assert added.status_code == 201
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)
+    try:
+        threads = [threading.Thread(target=creates) for _ in range(3)]
+        threads += [threading.Thread(target=adds, args=(worker,)) for worker in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
+    client = app.test_client()
+    assert len(listed(client, "userId=u-api")) == 90
+    assert len(listed(client, "userId=u-admin")) == 30
+    assert client.get("/__admin/health").get_json()["registrations"]["digitalchalk"] == before + 120

@@ -19,6 +19,7 @@ from mockserver.fixtures import FixtureConflict, FixtureError, validate_state
 from mockserver.resources import data_dir
 from mockserver.responses import Response
 from mockserver.schemas import flatten_errors
+from mockserver.store import World
 
 from .schemas import ClockSchema, JournalQuerySchema
 
@@ -198,6 +199,11 @@ def add_records(api: str, collection: str) -> Response:
     body = _json_body()
     records = body if isinstance(body, list) else [body]
     current = world()
+    with current.writing:  # the state read, added to and served again in one go: no write in between
+        return _add_records(current, api, collection, records)
+
+
+def _add_records(current: World, api: str, collection: str, records: list[Any]) -> Response:
     state = current.dump_state()
     first = len(state[api][collection])
     state[api][collection].extend(records)

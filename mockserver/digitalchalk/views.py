@@ -172,7 +172,7 @@ def create_registration() -> tuple[Response, int, dict[str, str]]:
         raise FieldErrors(errors)
     _refuse_warnings_if_strict()
     current = world()
-    registration = current.digitalchalk_to_write().add(
+    registration = current.create_digitalchalk(
         {
             "id": current.digitalchalk_ids.new(),
             "userId": body["userId"],
@@ -195,10 +195,13 @@ def update_registration(registration_id: str) -> Response:
     body = _json_object(UPDATE_FIELDS)
     changes = _changes(body)
     _refuse_warnings_if_strict()
-    table = current.digitalchalk_to_write()
-    if changes.get("status") == "ejected" and "endDate" not in (table.get(registration_id) or {}):
-        changes["endDate"] = timestamp(current.clock.now())
-    _found(table.update(registration_id, changes), registration_id)
+    now = timestamp(current.clock.now())
+
+    def with_end(registration: Mapping[str, Any]) -> Mapping[str, Any]:
+        ending = changes.get("status") == "ejected" and "endDate" not in registration
+        return {**changes, "endDate": now} if ending else changes
+
+    _found(current.update_digitalchalk(registration_id, with_end), registration_id)
     return Response(status=204)
 
 

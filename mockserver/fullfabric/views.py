@@ -159,7 +159,7 @@ def _apply_items(profile_id: str, create: bool) -> Response:
         for index, raw in enumerate(raw_items):
             items[index] = _apply_item_rules(index, raw, items[index])
 
-    outcomes = [_outcome(result) for result in store.register_all(profile_id, items, create=create)]
+    outcomes = [_outcome(result) for result in world().register(profile_id, items, create=create)]
     response = jsonify(outcomes)
     response.status_code = 200 if all(200 <= outcome["status"] < 300 for outcome in outcomes) else 207
     return response

@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from array import array
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -60,7 +60,7 @@ class DigitalChalkTable:
 
     Compact, for there may be a million: each registration is its wire body, and its dates are one
     column of instants per date field. Worlds share the fixtures' table, and its indexes, until they
-    write: a world's first write copies it (see `World.digitalchalk_to_write`). A body is never changed
+    write: a world's first write copies it (see `World._own_digitalchalk`). A body is never changed
     in place (a change makes a new one), so copies share the bodies they have not changed."""
 
     def __init__(self, fixture: Mapping[str, Any]) -> None:
@@ -226,37 +226,63 @@ class Settings:
 
 
 class World:
-    """Everything one session sees: state, failure rules, journal and clock. Reset in small steps."""
+    """Everything one session sees: state, failure rules, journal and clock. Reset in small steps.
+
+    Every change of state goes through a method here, one at a time (`writing`), so that no write is lost
+    to another: a state replaced while a post applies, a record added while one is created."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.clock = Clock(settings.clock_start)
         self.journal = Journal(settings.journal_size)
-        self._write_lock = threading.Lock()
+        self.writing = threading.RLock()
         self.clear_failures()
         self.clear_state()
 
     def replace_state(self, data: Mapping[str, Any]) -> None:
         """Serve `data` (validated fixture data per vendor) from now on; ids go on where they were."""
-        self.digitalchalk = DigitalChalkTable(data["digitalchalk"])
-        self.fullfabric = FullFabricState(data["fullfabric"], self.ids, self.clock)
+        with self.writing:
+            self.digitalchalk = DigitalChalkTable(data["digitalchalk"])
+            self.fullfabric = FullFabricState(data["fullfabric"], self.ids, self.clock)
 
     def dump_state(self) -> dict[str, Any]:
-        return {"fullfabric": self.fullfabric.dump(), "digitalchalk": self.digitalchalk.dump()}
+        with self.writing:
+            return {"fullfabric": self.fullfabric.dump(), "digitalchalk": self.digitalchalk.dump()}
 
-    def digitalchalk_to_write(self) -> DigitalChalkTable:
-        """The world's DigitalChalk table, to change: its own, copied from the fixtures' shared one on the
-        world's first write."""
-        with self._write_lock:
-            if self.digitalchalk is self.settings.digitalchalk:
-                self.digitalchalk = self.digitalchalk.copy()
-            return self.digitalchalk
+    def create_digitalchalk(self, fields: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Add a DigitalChalk registration (valid vendor fields with a new id); its wire body."""
+        with self.writing:
+            return self._own_digitalchalk().add(fields)
+
+    def update_digitalchalk(
+        self, registration_id: str, changes: Callable[[Mapping[str, Any]], Mapping[str, Any]]
+    ) -> Mapping[str, Any] | None:
+        """Set the fields `changes(registration)` gives on the registration with this id; its new wire body,
+        or None when there is none."""
+        with self.writing:
+            registration = self.digitalchalk.get(registration_id)
+            if registration is None:
+                return None
+            return self._own_digitalchalk().update(registration_id, changes(registration))
+
+    def register(self, profile_id: str, items: Sequence[Any], *, create: bool) -> list[Any]:
+        """FullFabric's items applied in order (see `FullFabricState.register_all`)."""
+        with self.writing:
+            return self.fullfabric.register_all(profile_id, items, create=create)
+
+    def _own_digitalchalk(self) -> DigitalChalkTable:
+        """The world's DigitalChalk table, its own: copied from the fixtures' shared one on the world's
+        first write."""
+        if self.digitalchalk is self.settings.digitalchalk:
+            self.digitalchalk = self.digitalchalk.copy()
+        return self.digitalchalk
 
     def clear_state(self) -> None:
-        self.ids = ObjectIds(self.settings.seed)
-        self.digitalchalk_ids = HexIds(self.settings.seed)
-        self.digitalchalk = self.settings.digitalchalk
-        self.fullfabric = FullFabricState(self.settings.fixtures.data["fullfabric"], self.ids, self.clock)
+        with self.writing:
+            self.ids = ObjectIds(self.settings.seed)
+            self.digitalchalk_ids = HexIds(self.settings.seed)
+            self.digitalchalk = self.settings.digitalchalk
+            self.fullfabric = FullFabricState(self.settings.fixtures.data["fullfabric"], self.ids, self.clock)
 
     def clear_failures(self) -> None:
         self.rules = RuleSet(self.settings.seed, self.settings.failures)
@@ -268,10 +294,11 @@ class World:
         self.clock.frozen_at = self.settings.clock_start
 
     def reset(self) -> None:
-        self.clear_state()
-        self.clear_failures()
-        self.journal.restart()
-        self.reset_clock()
+        with self.writing:
+            self.clear_state()
+            self.clear_failures()
+            self.journal.restart()
+            self.reset_clock()
 
 
 class MemoryStore:
