@@ -57,7 +57,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     failures_file = Path(app.config["FAILURES"]) if app.config["FAILURES"] else fixtures_dir / "failures.yaml"
     with paused_gc():
         settings = _settings(app, fixtures_dir, failures_file)
-        app.extensions["mockserver"] = MemoryStore(settings, max_sessions=app.config["SESSIONS_MAX"])
+        app.extensions["mockserver"] = _store(app, settings)
 
     requestlog.init_app(app)  # first, so that durations include injected latency
     app.before_request(apply_request_rules)
@@ -68,6 +68,18 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_error_handler(Exception, _unexpected_error)
     app.wsgi_app = SessionPrefix(RepeatedLists(app, app.wsgi_app))  # type: ignore[method-assign]
     return app
+
+
+def _store(app: Flask, settings: Settings) -> MemoryStore:
+    """The store the STORE setting names: this process's memory, or a Redis shared by processes."""
+    where = app.config["STORE"]
+    if where == "memory":
+        return MemoryStore(settings, max_sessions=app.config["SESSIONS_MAX"])
+    if where.startswith(("redis://", "rediss://", "unix://")):
+        from mockserver.store.redis import RedisStore
+
+        return RedisStore(settings, where, app.config["STORE_PREFIX"], app.config["SESSIONS_MAX"])
+    raise ValueError(f"STORE must be memory or a redis:// URL, not {where!r}")
 
 
 def _settings(app: Flask, fixtures_dir: Path, failures_file: Path) -> Settings:

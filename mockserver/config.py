@@ -23,6 +23,10 @@ DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
     # Answer what the real vendor would silently ignore (unknown parameters, ...) with a 400.
     "STRICT": False,
+    # Where state, rules, journal and clock live: "memory" (this process), or "redis://host:port/db",
+    # shared by every process using that Redis and prefix (work in progress: docs/redis-store.md).
+    "STORE": "memory",
+    "STORE_PREFIX": "mockserver",
 }
 
 # Settings of `mockserver run` that concern the server rather than the app.

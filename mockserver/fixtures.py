@@ -31,6 +31,7 @@ class FixtureError(Exception):
     def __init__(self, problems: list[str]) -> None:
         super().__init__("\n".join(problems))
         self.problems = problems
+        self.first_added = 0  # for records added to a state: where they start in their collection
 
 
 class FixtureConflict(FixtureError):

@@ -81,6 +81,7 @@ class Journal:
     that has the same): ten thousand dicts of sixteen fields would hold several times the memory."""
 
     def __init__(self, size: int) -> None:
+        self.size = size
         self._entries: deque[tuple[int, tuple[str, ...], tuple[Any, ...]]] = deque(maxlen=size)
         self._ids = itertools.count(1)
         self._names: dict[tuple[str, ...], tuple[str, ...]] = {}

@@ -90,10 +90,19 @@ def config() -> dict[str, Any]:
     return {"TESTING": True}
 
 
+@pytest.fixture(params=["memory", "redis"])
+def store_config(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Where the mock keeps its worlds: every test of a mock runs on each store."""
+    if request.param == "memory":
+        return {}
+    server: RedisServer = request.getfixturevalue("redis_server")
+    return {"STORE": server.url, "STORE_PREFIX": request.getfixturevalue("redis_prefix")}
+
+
 @pytest.fixture
-def app(config: dict[str, Any]) -> Flask:
-    """A fresh mock on the given settings."""
-    app = create_app(config)
+def app(config: dict[str, Any], store_config: dict[str, Any]) -> Flask:
+    """A fresh mock on the given settings, on each store."""
+    app = create_app({**store_config, **config})
     app.test_client_class = NoServerErrorsClient
     return app
 

@@ -120,7 +120,7 @@ def test_a_large_body_is_kept_truncated(client: FlaskClient) -> None:
 
 
 def test_every_entry_by_default_up_to_ten_thousand(client: FlaskClient, store: Any) -> None:
-    assert store.journal._entries.maxlen == 10_000
+    assert store.journal.size == 10_000
     for _ in range(30):
         client.get(DC_LIST, headers=AUTH)
     assert len(journal(client)) == 30

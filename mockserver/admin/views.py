@@ -19,7 +19,6 @@ from mockserver.fixtures import FixtureConflict, FixtureError, validate_state
 from mockserver.resources import data_dir
 from mockserver.responses import Response
 from mockserver.schemas import flatten_errors
-from mockserver.store import World
 
 from .schemas import ClockSchema, JournalQuerySchema
 
@@ -198,20 +197,12 @@ def add_records(api: str, collection: str) -> Response:
         raise Problem(404, f"No collection {api}/{collection}. Collections: {known}.")
     body = _json_body()
     records = body if isinstance(body, list) else [body]
-    current = world()
-    with current.writing:  # the state read, added to and served again in one go: no write in between
-        return _add_records(current, api, collection, records)
-
-
-def _add_records(current: World, api: str, collection: str, records: list[Any]) -> Response:
-    state = current.dump_state()
-    first = len(state[api][collection])
-    state[api][collection].extend(records)
     try:
-        loaded = validate_state(state)
+        total = world().add_records(api, collection, records)
     except FixtureError as error:
         status = 409 if isinstance(error, FixtureConflict) else 422
         # Name the posted records by their place in the request, not in the whole collection.
+        first = error.first_added if isinstance(error.first_added, int) else 0
         prefix = f"state: {api}.{collection}."
         problems = []
         for text in error.problems:
@@ -221,8 +212,7 @@ def _add_records(current: World, api: str, collection: str, records: list[Any]) 
             problems.append(text)
         detail = "The records conflict with the state." if status == 409 else "The records are not valid."
         raise Problem(status, detail, errors=problems) from None
-    current.replace_state(loaded)
-    response = jsonify({"added": len(records), "total": len(state[api][collection])})
+    response = jsonify({"added": len(records), "total": total})
     response.status_code = 201
     return response
 

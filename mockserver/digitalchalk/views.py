@@ -17,7 +17,6 @@ from mockserver.errors import MockserverError, Unauthorized
 from mockserver.requestlog import warn, warnings
 from mockserver.responses import Response
 
-from .domain import timestamp
 from .schemas import QUERY_PARAMETERS, RegistrationQuerySchema
 
 if TYPE_CHECKING:
@@ -172,15 +171,7 @@ def create_registration() -> tuple[Response, int, dict[str, str]]:
         raise FieldErrors(errors)
     _refuse_warnings_if_strict()
     current = world()
-    registration = current.create_digitalchalk(
-        {
-            "id": current.digitalchalk_ids.new(),
-            "userId": body["userId"],
-            "offeringId": body["offeringId"],
-            "status": "active",
-            "createdDate": timestamp(current.clock.now()),
-        }
-    )
+    registration = current.create_digitalchalk(body["userId"], body["offeringId"], current.clock.now())
     location = url_for("digitalchalk.get_registration", registration_id=registration["id"], _external=True)
     return jsonify(registration), 201, {"Location": location}
 
@@ -195,13 +186,7 @@ def update_registration(registration_id: str) -> Response:
     body = _json_object(UPDATE_FIELDS)
     changes = _changes(body)
     _refuse_warnings_if_strict()
-    now = timestamp(current.clock.now())
-
-    def with_end(registration: Mapping[str, Any]) -> Mapping[str, Any]:
-        ending = changes.get("status") == "ejected" and "endDate" not in registration
-        return {**changes, "endDate": now} if ending else changes
-
-    _found(current.update_digitalchalk(registration_id, with_end), registration_id)
+    _found(current.update_digitalchalk(registration_id, changes, current.clock.now()), registration_id)
     return Response(status=204)
 
 

@@ -225,13 +225,13 @@ class Transcripts:
         skip = min(query.skip, sys.maxsize - query.limit)  # no profile has that many: an empty page
         return list(islice(found, skip, skip + query.limit))
 
-    def register(self, profile_id: str, item: RegistrationItem) -> Registration:
+    def register(self, profile_id: str, item: RegistrationItem, now: int | None = None) -> Registration:
         """Put the item's unit on the transcript and register it, or update its registration in place.
 
         Every check comes before any change, so an item that fails leaves no trace.
         """
         unit, course_id = self._check(item)
-        now = self.clock.now()
+        now = self.clock.now() if now is None else now
         key = (profile_id, unit.id, course_id)
         entry = self._entries.get(key)
         if entry is None:
@@ -255,7 +255,7 @@ class Transcripts:
         _grade(registration, item, now)
         return registration
 
-    def update(self, profile_id: str, item: RegistrationItem) -> Registration:
+    def update(self, profile_id: str, item: RegistrationItem, now: int | None = None) -> Registration:
         """Grade the registration the item names, keeping its state and context; never create one.
 
         The registration is the profile's on the item's unit in the course of the item's context (as
@@ -267,7 +267,7 @@ class Transcripts:
             raise RegistrationNotFound(
                 f"profile {profile_id} has no registration on unit {unit.id} in course {course_id}"
             )
-        _grade(entry.registration, item, self.clock.now())
+        _grade(entry.registration, item, self.clock.now() if now is None else now)
         return entry.registration
 
     def _check(self, item: RegistrationItem) -> tuple[Unit, str]:

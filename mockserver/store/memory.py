@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -17,11 +17,12 @@ from mockserver.digitalchalk.domain import (
     RegistrationQuery,
     instant_column,
     instant_of,
+    timestamp,
     wire_body,
 )
 from mockserver.digitalchalk.index import MISSING, RegistrationIndex
 from mockserver.failures import RuleSet
-from mockserver.fixtures import Fixtures
+from mockserver.fixtures import FixtureError, Fixtures, validate_state
 from mockserver.fullfabric.transcripts import (
     ItemError,
     RegistrationItem,
@@ -171,7 +172,9 @@ class FullFabricState:
     def check_profile(self, profile_id: str) -> None:
         self.transcripts.check_profile(profile_id)
 
-    def register_all(self, profile_id: str, items: Sequence[Any], create: bool = True) -> list[Any]:
+    def register_all(
+        self, profile_id: str, items: Sequence[Any], create: bool = True, now: int | None = None
+    ) -> list[Any]:
         """Each item's registration object, or the error that made it fail; in request order.
 
         `create` registers as POST does; without it, items only update registrations that exist (PATCH).
@@ -188,7 +191,7 @@ class FullFabricState:
                     outcomes.append(item)
                     continue
                 try:
-                    outcomes.append(transcripts.to_json(apply(profile_id, item)))
+                    outcomes.append(transcripts.to_json(apply(profile_id, item, now)))
                 except ItemError as error:
                     outcomes.append(error)
         return outcomes
@@ -225,6 +228,17 @@ class Settings:
         object.__setattr__(self, "digitalchalk", DigitalChalkTable(self.fixtures.data["digitalchalk"]))
 
 
+def new_registration(registration_id: str, user_id: str, offering_id: str, now: int) -> dict[str, Any]:
+    """A DigitalChalk registration as a create makes it."""
+    return {
+        "id": registration_id,
+        "userId": user_id,
+        "offeringId": offering_id,
+        "status": "active",
+        "createdDate": timestamp(now),
+    }
+
+
 class World:
     """Everything one session sees: state, failure rules, journal and clock. Reset in small steps.
 
@@ -242,33 +256,57 @@ class World:
     def replace_state(self, data: Mapping[str, Any]) -> None:
         """Serve `data` (validated fixture data per vendor) from now on; ids go on where they were."""
         with self.writing:
-            self.digitalchalk = DigitalChalkTable(data["digitalchalk"])
-            self.fullfabric = FullFabricState(data["fullfabric"], self.ids, self.clock)
+            self._set_state(data)
+
+    def _set_state(self, data: Mapping[str, Any]) -> None:
+        self.digitalchalk = DigitalChalkTable(data["digitalchalk"])
+        self.fullfabric = FullFabricState(data["fullfabric"], self.ids, self.clock)
 
     def dump_state(self) -> dict[str, Any]:
         with self.writing:
             return {"fullfabric": self.fullfabric.dump(), "digitalchalk": self.digitalchalk.dump()}
 
-    def create_digitalchalk(self, fields: Mapping[str, Any]) -> Mapping[str, Any]:
-        """Add a DigitalChalk registration (valid vendor fields with a new id); its wire body."""
+    def create_digitalchalk(self, user_id: str, offering_id: str, now: int) -> Mapping[str, Any]:
+        """Register a user in an offering: a new `active` registration created at `now`; its wire body."""
         with self.writing:
-            return self._own_digitalchalk().add(fields)
+            return self._own_digitalchalk().add(
+                new_registration(self.digitalchalk_ids.new(), user_id, offering_id, now)
+            )
 
     def update_digitalchalk(
-        self, registration_id: str, changes: Callable[[Mapping[str, Any]], Mapping[str, Any]]
+        self, registration_id: str, changes: Mapping[str, Any], now: int
     ) -> Mapping[str, Any] | None:
-        """Set the fields `changes(registration)` gives on the registration with this id; its new wire body,
-        or None when there is none."""
+        """Set `changes` on the registration with this id (an ejection also ends it at `now`, when it had
+        not ended); its new wire body, or None when there is none."""
         with self.writing:
             registration = self.digitalchalk.get(registration_id)
             if registration is None:
                 return None
-            return self._own_digitalchalk().update(registration_id, changes(registration))
+            if changes.get("status") == "ejected" and "endDate" not in registration:
+                changes = {**changes, "endDate": timestamp(now)}
+            return self._own_digitalchalk().update(registration_id, changes)
 
-    def register(self, profile_id: str, items: Sequence[Any], *, create: bool) -> list[Any]:
+    def register(
+        self, profile_id: str, items: Sequence[Any], *, create: bool, now: int | None = None
+    ) -> list[Any]:
         """FullFabric's items applied in order (see `FullFabricState.register_all`)."""
         with self.writing:
-            return self.fullfabric.register_all(profile_id, items, create=create)
+            return self.fullfabric.register_all(profile_id, items, create=create, now=now)
+
+    def add_records(self, api: str, collection: str, records: list[Any]) -> int:
+        """Add records to a collection of the state, validated with it as fixtures are (`FixtureError`
+        when they do not fit); how many the collection holds now."""
+        with self.writing:  # the state read, added to and served again in one go: no write in between
+            state = self.dump_state()
+            first = len(state[api][collection])
+            state[api][collection].extend(records)
+            try:
+                loaded = validate_state(state)
+            except FixtureError as error:
+                error.first_added = first
+                raise
+            self._set_state(loaded)
+            return len(state[api][collection])
 
     def _own_digitalchalk(self) -> DigitalChalkTable:
         """The world's DigitalChalk table, its own: copied from the fixtures' shared one on the world's
@@ -307,7 +345,7 @@ class MemoryStore:
     def __init__(self, settings: Settings, max_sessions: int = 100) -> None:
         self.settings = settings
         self.fixtures = settings.fixtures
-        self.default = World(settings)
+        self.default = self._make_world(None)
         self.max_sessions = max_sessions
         self._sessions: OrderedDict[str, World] = OrderedDict()
         self._lock = threading.Lock()
@@ -322,13 +360,16 @@ class MemoryStore:
             if world is not None:
                 self._sessions.move_to_end(session)
                 return world
-        world = World(self.settings)  # built outside the lock: other sessions need not wait for it
+        world = self._make_world(session)  # built outside the lock: other sessions need not wait for it
         with self._lock:
             world = self._sessions.setdefault(session, world)
             self._sessions.move_to_end(session)
             while len(self._sessions) > self.max_sessions:
                 self._sessions.popitem(last=False)
         return world
+
+    def _make_world(self, session: str | None) -> World:
+        return World(self.settings)
 
     def sessions(self) -> list[str]:
         with self._lock:

@@ -7,14 +7,22 @@ one Redis."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator, Mapping
+import random
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Any
 
 import redis
 
+from mockserver.clock import Clock
+from mockserver.errors import MockserverError
 from mockserver.failures import Call, Rule, build_rule
+from mockserver.fixtures import FixtureError
+from mockserver.fullfabric.transcripts import KEEP, GradeInput, RegistrationItem, _Keep
+from mockserver.ids import HexIds, ObjectIds
 from mockserver.journal import _read, select
+from mockserver.store.memory import FullFabricState, MemoryStore, Settings, World, new_registration
 
 # Appends an entry with the next id, atomically, and keeps the newest ARGV[2] entries.
 # KEYS[1]: the list of entries (JSON), KEYS[2]: the id counter; ARGV[1]: the entry as JSON without its id.
@@ -33,7 +41,7 @@ class RedisJournal:
         self._client = client
         self._entries_key = f"{prefix}:journal"
         self._ids_key = f"{prefix}:journal:ids"
-        self._size = size
+        self.size = size
         self._append = client.register_script(_APPEND)
 
     def record(self, entry: Mapping[str, Any]) -> None:
@@ -41,7 +49,7 @@ class RedisJournal:
         if not entry:
             raise ValueError("a journal entry has fields")
         body = json.dumps(_read(dict(entry)), separators=(",", ":"))
-        self._append(keys=[self._entries_key, self._ids_key], args=[body, self._size])
+        self._append(keys=[self._entries_key, self._ids_key], args=[body, self.size])
 
     def clear(self) -> None:
         """Forget the entries; ids go on counting."""
@@ -256,3 +264,206 @@ class OperationLog:
 
     def clear(self) -> None:
         self._client.delete(self._key)
+
+
+# --- worlds and the store -----------------------------------------------------------------------------
+
+
+class RedisClock(Clock):
+    """The world's clock, frozen or not, as every process sees it: `frozen_at` lives in Redis."""
+
+    def __init__(self, client: redis.Redis, key: str) -> None:
+        self._client = client
+        self._key = key
+
+    @property  # type: ignore[override]
+    def frozen_at(self) -> float | None:
+        value = self._client.get(self._key)
+        return None if value is None or value == b"" else float(value)
+
+    @frozen_at.setter
+    def frozen_at(self, value: float | None) -> None:
+        self._client.set(self._key, "" if value is None else repr(value))
+
+
+class RedisWorld(World):
+    """A world whose rules, journal and clock are in Redis, and whose state every process keeps, applying
+    the world's operation log in order (see docs/redis-store.md)."""
+
+    def __init__(self, settings: Settings, client: redis.Redis, prefix: str) -> None:
+        self._client = client
+        self._prefix = prefix
+        self._log = OperationLog(client, prefix)
+        self._applied = 0
+        made = bool(client.set(f"{prefix}:made", "1", nx=True))  # the first process to use the world
+        seed = settings.seed
+        if seed is None:  # one seed for every process's ids, made by the first
+            client.set(f"{prefix}:seed", random.getrandbits(62), nx=True)
+            seed = int(client.get(f"{prefix}:seed") or 0)
+        self._seed = seed
+        super().__init__(settings)
+        self.clock = RedisClock(client, f"{prefix}:clock")
+        self.journal = RedisJournal(client, prefix, settings.journal_size)  # type: ignore[assignment]
+        if made:
+            self._log.clear()
+            self.journal.restart()
+            self.rules.reset(settings.failures)  # type: ignore[attr-defined]
+            self.reset_clock()
+        self._fresh_state()
+
+    # rules and state as each process holds them
+
+    def clear_failures(self) -> None:
+        self.rules = RedisRuleSet(self._client, self._prefix, self._seed)  # type: ignore[assignment]
+
+    def clear_state(self) -> None:
+        """The state is the log's: nothing to clear here (see `reset`)."""
+
+    def _fresh_state(self) -> None:
+        """The fixtures' state, as the log starts from."""
+        self.ids = ObjectIds(self._seed)
+        self.digitalchalk_ids = HexIds(self._seed)
+        self.digitalchalk = self.settings.digitalchalk
+        self.fullfabric = FullFabricState(self.settings.fixtures.data["fullfabric"], self.ids, self.clock)
+
+    def catch_up(self) -> None:
+        """Apply the operations other processes appended since this one last looked."""
+        with self.writing:
+            self._apply_new()
+
+    def _apply_new(self) -> dict[int, Any]:
+        results: dict[int, Any] = {}
+        for operation in self._log.since(self._applied):
+            self._applied += 1
+            results[self._applied] = self._apply(operation, self._applied)
+        return results
+
+    def _write(self, operation: dict[str, Any]) -> Any:
+        """Append `operation`, apply the log through it, and give its outcome (raised if an error)."""
+        with self.writing:
+            position = self._log.append(operation)
+            outcome = self._apply_new()[position]
+        if isinstance(outcome, Exception):
+            raise outcome
+        return outcome
+
+    def _apply(self, operation: Mapping[str, Any], position: int) -> Any:
+        kind = operation["op"]
+        try:
+            if kind == "reset":
+                self._fresh_state()
+                return None
+            if kind == "add":
+                return World.add_records(
+                    self, operation["api"], operation["collection"], operation["records"]
+                )
+            if kind == "replace":
+                return self._set_state(operation["data"])
+            if kind == "dc_create":
+                made = random.Random(f"{self._seed}/digitalchalk/{position}").getrandbits(128)
+                fields = new_registration(
+                    f"{made:032x}", operation["user"], operation["offering"], operation["now"]
+                )
+                return self._own_digitalchalk().add(fields)
+            if kind == "dc_update":
+                return World.update_digitalchalk(
+                    self, operation["id"], operation["changes"], operation["now"]
+                )
+            if kind == "ff":
+                items = [_item(raw) for raw in operation["items"]]
+                return World.register(
+                    self, operation["profile"], items, create=operation["create"], now=operation["now"]
+                )
+        except (MockserverError, FixtureError) as error:  # its outcome: every process comes to the same
+            return error
+        raise ValueError(f"unknown operation {kind!r}")
+
+    # the writes, through the log
+
+    def replace_state(self, data: Mapping[str, Any]) -> None:
+        self._write({"op": "replace", "data": data})
+
+    def add_records(self, api: str, collection: str, records: list[Any]) -> int:
+        return self._write({"op": "add", "api": api, "collection": collection, "records": records})  # type: ignore[no-any-return]
+
+    def create_digitalchalk(self, user_id: str, offering_id: str, now: int) -> Mapping[str, Any]:
+        return self._write({"op": "dc_create", "user": user_id, "offering": offering_id, "now": now})  # type: ignore[no-any-return]
+
+    def update_digitalchalk(
+        self, registration_id: str, changes: Mapping[str, Any], now: int
+    ) -> Mapping[str, Any] | None:
+        return self._write({"op": "dc_update", "id": registration_id, "changes": dict(changes), "now": now})  # type: ignore[no-any-return]
+
+    def register(
+        self, profile_id: str, items: Sequence[Any], *, create: bool, now: int | None = None
+    ) -> list[Any]:
+        """FullFabric's items: the well-formed ones applied through the log, the others (already decided:
+        malformed, or a failure rule's) kept in their place."""
+        applied = [index for index, item in enumerate(items) if isinstance(item, RegistrationItem)]
+        operation = {
+            "op": "ff",
+            "profile": profile_id,
+            "items": [_raw(items[index]) for index in applied],
+            "create": create,
+            "now": self.clock.now() if now is None else now,
+        }
+        outcomes = list(items)
+        for index, outcome in zip(applied, self._write(operation), strict=True):
+            outcomes[index] = outcome
+        return outcomes
+
+    def reset(self) -> None:
+        with self.writing:
+            self.rules.reset(self.settings.failures)  # type: ignore[attr-defined]
+            self.journal.restart()
+            self.reset_clock()
+            self._write({"op": "reset"})
+
+
+def _raw(item: RegistrationItem) -> dict[str, Any]:
+    keep = isinstance(item.grade_state_name, _Keep)
+    return {
+        "unit_id": item.unit_id,
+        "context_id": item.context_id,
+        "grade_state_name": None if keep else item.grade_state_name,
+        "keep_grade_state": keep,
+        "grades": [[grade.name, grade.value, grade.published] for grade in item.grades],
+    }
+
+
+def _item(raw: Mapping[str, Any]) -> RegistrationItem:
+    return RegistrationItem(
+        unit_id=raw["unit_id"],
+        context_id=raw["context_id"],
+        grade_state_name=KEEP if raw["keep_grade_state"] else raw["grade_state_name"],
+        grades=tuple(GradeInput(name, value, published) for name, value, published in raw["grades"]),
+    )
+
+
+class RedisStore(MemoryStore):
+    """Worlds whose rules, journal, clock and writes are in Redis, shared by every process that uses the
+    same Redis and prefix; each request first applies what other processes wrote."""
+
+    def __init__(
+        self, settings: Settings, url: str, prefix: str = "mockserver", max_sessions: int = 100
+    ) -> None:
+        self.client = redis.Redis.from_url(url)
+        self.prefix = prefix
+        super().__init__(settings, max_sessions)
+
+    def _make_world(self, session: str | None) -> World:
+        return RedisWorld(self.settings, self.client, f"{self.prefix}:{session or '-'}")
+
+    def world(self, session: str | None = None) -> World:
+        world = super().world(session)
+        world.catch_up()  # type: ignore[attr-defined]
+        return world
+
+    def end_session(self, session: str) -> bool:
+        """End the session here, and its world in Redis: coming back starts afresh from the fixtures."""
+        ended = super().end_session(session)
+        pattern = re.sub(r"([*?\[\]\\])", r"\\\1", f"{self.prefix}:{session}:") + "*"
+        keys = list(self.client.scan_iter(match=pattern))
+        if keys:
+            self.client.delete(*keys)
+        return ended
