@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, request
+from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
 from mockserver import requestlog
@@ -64,6 +65,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(fullfabric.bp)
     app.register_blueprint(digitalchalk.bp)
     app.register_blueprint(admin.bp)
+    app.register_error_handler(RedisError, _store_unreachable)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.wsgi_app = SessionPrefix(RepeatedLists(app, app.wsgi_app))  # type: ignore[method-assign]
@@ -107,6 +109,12 @@ def _http_error(error: HTTPException) -> Response:
         if name.lower() != "content-type":
             response.headers[name] = value
     return response
+
+
+def _store_unreachable(error: RedisError) -> Response:
+    """The Redis store is gone: `503`, and nothing changed; the next request tries again."""
+    logger.warning("store unreachable on %s %s: %s", request.method, request.path, error)
+    return _write_error(503, f"mockserver's store is unreachable: {error}")
 
 
 def _unexpected_error(error: Exception) -> Response:

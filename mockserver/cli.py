@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import click
+from redis.exceptions import RedisError
 
 from mockserver import __version__, requestlog
 from mockserver.clock import parse_instant
@@ -70,6 +71,21 @@ def main() -> None:
     help="Requests handled at once.",
 )
 @click.option(
+    "--store",
+    default="memory",
+    envvar="MOCKSERVER_STORE",
+    show_default=True,
+    help="Where state, rules, journal and clock live: memory, or redis://host:port/db (shared by processes).",
+)
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    default=1,
+    envvar="MOCKSERVER_WORKERS",
+    show_default=True,
+    help="Worker processes; more than 1 needs --store redis://…",
+)
+@click.option(
     "--log-format",
     type=click.Choice(["text", "json"]),
     default=SERVER_DEFAULTS["LOG_FORMAT"],
@@ -85,9 +101,16 @@ def run(
     clock: str | None,
     strict: bool,
     threads: int,
+    store: str,
+    workers: int,
     log_format: str,
 ) -> None:
     """Serve the mock until SIGINT or SIGTERM."""
+    if workers > 1 and store == "memory":
+        raise click.UsageError(
+            f"--workers {workers} needs --store redis://host:port/db: with the in-memory store each worker "
+            "would keep a state, rules and journal of its own, and a client would see them change at random."
+        )
     from mockserver.app import create_app
     from mockserver.server import serve
 
@@ -97,6 +120,7 @@ def run(
         "SEED": seed,
         "CLOCK": clock,
         "STRICT": strict,
+        "STORE": store,
     }
     try:
         app = create_app(settings)
@@ -104,7 +128,13 @@ def run(
         for problem in error.problems:
             click.echo(problem, err=True)
         sys.exit(2)
+    except ValueError as error:
+        raise click.BadParameter(str(error), param_hint="--store") from None
+    except RedisError as error:
+        raise click.ClickException(f"cannot use the store {store}: {error}") from None
     requestlog.configure(log_format)
+
+    shared = store
 
     def banner() -> None:
         base = f"http://{host}:{port}"
@@ -122,9 +152,11 @@ def run(
             f"  ({len(world.digitalchalk)} registrations from {sources['digitalchalk']})"
         )
         click.echo(f"  Admin         {base}/__admin  ({len(world.rules)} failure rules)")
+        if shared != "memory":
+            click.echo(f"  Store         {shared}  ({workers} worker{'s' if workers > 1 else ''})")
         sys.stdout.flush()
 
-    serve(app, host=host, port=port, threads=threads, on_ready=banner)
+    serve(app, host=host, port=port, threads=threads, on_ready=banner, workers=workers)
 
 
 main.add_command(verify)

@@ -20,6 +20,7 @@ from multiprocessing import util as multiprocessing_util
 from typing import IO, Any
 
 from flask import Flask, Request, Response, g, request
+from redis.exceptions import RedisError
 from werkzeug.datastructures import EnvironHeaders, Headers
 from werkzeug.exceptions import HTTPException
 from werkzeug.sansio.request import Request as SansioRequest
@@ -57,6 +58,10 @@ def _finish(response: Response) -> Response:
     if api == "admin" and _sink is None and not logger.isEnabledFor(logging.INFO):
         return response
     context = g._get_current_object()  # type: ignore[attr-defined]
+    try:
+        journal = None if api == "admin" else world().journal
+    except RedisError:  # the store is gone (the answer says so): logged, not journaled
+        journal = None
     record(
         current.environ,
         path,
@@ -64,7 +69,7 @@ def _finish(response: Response) -> Response:
         response.status_code,
         None if response.is_streamed else response.get_data(),
         response.headers.get("Content-Type", ""),
-        journal=None if api == "admin" else world().journal,
+        journal=journal,
         started=context.get("started"),
         warnings=context.get("warnings", []),
         matched_rules=context.get("matched_rules", []),
@@ -109,7 +114,10 @@ def record(
         "duration_ms": round((time.perf_counter() - (started or time.perf_counter())) * 1000, 3),
     }
     if journal is not None:
-        journal.record(entry)
+        try:
+            journal.record(entry)
+        except RedisError:  # the store is gone: the request is logged all the same
+            pass
     if _sink is not None:
         _sink.put(entry)
     elif logger.isEnabledFor(logging.INFO):

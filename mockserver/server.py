@@ -44,7 +44,9 @@ class _Server(Server):
         super().signal_handler_interrupt(*args, **kwargs)
 
 
-def serve(app: Flask, host: str, port: int, threads: int, on_ready: Callable[[], None]) -> None:
+def serve(
+    app: Flask, host: str, port: int, threads: int, on_ready: Callable[[], None], workers: int = 1
+) -> None:
     """Serve `app` until SIGINT/SIGTERM, then stop gracefully; `on_ready` runs once the port is bound."""
     global _app
     _app = app
@@ -54,7 +56,7 @@ def serve(app: Flask, host: str, port: int, threads: int, on_ready: Callable[[],
         address=host,
         port=port,
         interface=Interfaces.WSGI,
-        workers=1,
+        workers=workers,
         blocking_threads=threads,
         log_level=LogLevels.warning,
         websockets=False,

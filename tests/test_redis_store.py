@@ -4,8 +4,12 @@ through one is the other's too."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
+from typing import Any
 
+import httpx
 import pytest
 from flask.testing import FlaskClient
 
@@ -96,3 +100,63 @@ def test_concurrent_writers_on_both_lose_nothing(pair: tuple[FlaskClient, FlaskC
     assert len(everything) == before + 80 == len(set(everything))
     assert ids(first) + ids(first, "offset=100") == everything
     assert len(first.get("/__admin/requests?method=POST").get_json()) == 80
+
+
+def test_two_servers_on_one_redis_share_rules_hits_and_journal(
+    live_server: Any, redis_server: RedisServer, redis_prefix: str
+) -> None:
+    env = {"MOCKSERVER_STORE_PREFIX": redis_prefix.replace("[", "(").replace("]", ")")}
+    first = live_server("--store", redis_server.url, env=env)
+    second = live_server("--store", redis_server.url, "--workers", "2", env=env)
+    assert "Store         redis://" in second.stdout
+    rule = {"name": "once", "api": "digitalchalk", "respond": {"status": 503}, "times": 1}
+    with httpx.Client() as http:
+        assert http.post(f"{first.url}/__admin/failures", json=rule).status_code == 201
+        statuses = [http.get(f"{second.url}{DC_LIST}", headers=AUTH).status_code for _ in range(3)]
+        created = http.post(f"{second.url}{DC_LIST}", json={"userId": "u", "offeringId": "o"}, headers=AUTH)
+        found = http.get(f"{first.url}{DC_LIST}?userId=u", headers=AUTH).json()["results"]
+        journals = [http.get(f"{server.url}/__admin/requests").json() for server in (first, second)]
+        hits = http.get(f"{first.url}/__admin/failures").json()[0]["hits"]
+    assert statuses == [503, 200, 200] and hits == 1
+    assert found == [created.json()]
+    assert journals[0] == journals[1]
+    assert [(entry["method"], entry["status"]) for entry in journals[0]] == [
+        ("GET", 503),
+        ("GET", 200),
+        ("GET", 200),
+        ("POST", 201),
+        ("GET", 200),
+    ]
+
+
+def test_several_workers_need_the_redis_store() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "mockserver", "run", "--workers", "2"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
+    assert done.returncode == 2
+    assert "--workers 2 needs --store redis://host:port/db" in done.stderr
+
+
+def test_while_redis_is_gone_requests_get_503_and_then_it_recovers(redis_prefix: str) -> None:
+    server = RedisServer()
+    server.start()
+    try:
+        app = create_app({"TESTING": True, "STORE": server.url, "STORE_PREFIX": redis_prefix})
+        client = app.test_client()
+        assert client.get(DC_LIST, headers=AUTH).status_code == 200
+        client.post(DC_LIST, json={"userId": "u", "offeringId": "o"}, headers=AUTH)
+        server.stop()
+        gone = client.get(DC_LIST, headers=AUTH)
+        assert gone.status_code == 503
+        assert gone.get_json()["errors"][0].startswith("mockserver's store is unreachable")
+        failed = ff_post(client, {"unit_id": UNIT_ONE_GRADE, "context_id": COURSE})
+        assert (failed.status_code, failed.get_json()["error"]) == (503, "service_unavailable")
+        server.start()  # back, and empty: the world is made again from the fixtures
+        assert client.get(DC_LIST, headers=AUTH).status_code == 200
+        assert ids(client, "userId=u") == []
+        assert [entry["status"] for entry in client.get("/__admin/requests").get_json()] == [200, 200]
+    finally:
+        server.stop()

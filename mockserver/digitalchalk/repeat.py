@@ -12,6 +12,8 @@ import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
+from redis.exceptions import RedisError
+
 from mockserver.auth import check_token
 from mockserver.context import api_of
 from mockserver.errors import Unauthorized
@@ -42,26 +44,33 @@ class RepeatedLists:
         if environ.get("PATH_INFO") != LIST_PATH or environ["REQUEST_METHOD"] != "GET" or has_body(environ):
             return self.next_app(environ, start_response)
         started = time.perf_counter()
-        world = self.store.world(environ.get("HTTP_X_MOCKSERVER_SESSION") or None)
+        try:
+            world = self.store.world(environ.get("HTTP_X_MOCKSERVER_SESSION") or None)
+            ruled = world.rules.may_fire(API, "GET", LIST_PATH)
+        except RedisError:  # the store is gone: Flask answers it (503)
+            return self.next_app(environ, start_response)
         table = world.digitalchalk
-        if world.rules.may_fire(API, "GET", LIST_PATH) or not _accepted(environ, table.tokens):
+        if ruled or not _accepted(environ, table.tokens):
             return self.next_app(environ, start_response)
         cached = table.answers.get(answer_key(environ, self.config["STRICT"]))
         if cached is None:
             return self.next_app(environ, start_response)
         body, warnings = cached
+        try:
+            record(
+                environ,
+                LIST_PATH,
+                API,
+                200,
+                body,
+                CONTENT_TYPE,
+                journal=world.journal,
+                started=started,
+                warnings=[dict(warning) for warning in warnings],
+            )
+        except RedisError:
+            return self.next_app(environ, start_response)
         start_response("200 OK", [("Content-Type", CONTENT_TYPE), ("Content-Length", str(len(body)))])
-        record(
-            environ,
-            LIST_PATH,
-            API,
-            200,
-            body,
-            CONTENT_TYPE,
-            journal=world.journal,
-            started=started,
-            warnings=[dict(warning) for warning in warnings],
-        )
         return [body]
 
 

@@ -82,6 +82,7 @@ HTTP_ERROR_CODES = {
     405: "method_not_allowed",
     413: "request_entity_too_large",
     415: "unsupported_media_type",
+    503: "service_unavailable",
 }
 
 

@@ -295,21 +295,31 @@ class RedisWorld(World):
         self._prefix = prefix
         self._log = OperationLog(client, prefix)
         self._applied = 0
-        made = bool(client.set(f"{prefix}:made", "1", nx=True))  # the first process to use the world
-        seed = settings.seed
-        if seed is None:  # one seed for every process's ids, made by the first
-            client.set(f"{prefix}:seed", random.getrandbits(62), nx=True)
-            seed = int(client.get(f"{prefix}:seed") or 0)
-        self._seed = seed
+        self._made = f"{prefix}:made"
+        self._seed = self._shared_seed(settings.seed)
         super().__init__(settings)
         self.clock = RedisClock(client, f"{prefix}:clock")
         self.journal = RedisJournal(client, prefix, settings.journal_size)  # type: ignore[assignment]
-        if made:
-            self._log.clear()
-            self.journal.restart()
-            self.rules.reset(settings.failures)  # type: ignore[attr-defined]
-            self.reset_clock()
-        self._fresh_state()
+        self._join()
+
+    def _shared_seed(self, seed: int | None) -> int:
+        """The seed of the world's made-up ids: the mock's, or one the first process made for all."""
+        if seed is not None:
+            return seed
+        self._client.set(f"{self._prefix}:seed", random.getrandbits(62), nx=True)
+        return int(self._client.get(f"{self._prefix}:seed") or 0)
+
+    def _join(self) -> None:
+        """Use the world as Redis has it, making it from the fixtures when this process is the first (or
+        Redis lost it: restarted empty)."""
+        with self.writing:
+            if self._client.set(self._made, "1", nx=True):
+                self._log.clear()
+                self.journal.restart()
+                self.rules.reset(self.settings.failures)  # type: ignore[attr-defined]
+                self.reset_clock()
+            self._applied = 0
+            self._fresh_state()
 
     # rules and state as each process holds them
 
@@ -327,8 +337,13 @@ class RedisWorld(World):
         self.fullfabric = FullFabricState(self.settings.fixtures.data["fullfabric"], self.ids, self.clock)
 
     def catch_up(self) -> None:
-        """Apply the operations other processes appended since this one last looked."""
+        """Apply the operations other processes appended since this one last looked. A world Redis no
+        longer has (it restarted empty) is made again from the fixtures."""
         with self.writing:
+            if not self._client.exists(self._made):
+                self._seed = self._shared_seed(self.settings.seed)
+                self.clear_failures()
+                self._join()
             self._apply_new()
 
     def _apply_new(self) -> dict[int, Any]:
