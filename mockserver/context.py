@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from flask import current_app, g, request
@@ -19,8 +19,13 @@ def store() -> MemoryStore:
     return current_app.extensions["mockserver"]
 
 
+def session_of(environ: Mapping[str, Any]) -> str | None:
+    """The session a request names (`X-Mockserver-Session`, or the `/__session/<id>` prefix), if any."""
+    return environ.get("HTTP_X_MOCKSERVER_SESSION") or None
+
+
 def session_id() -> str | None:
-    return request.environ.get("HTTP_X_MOCKSERVER_SESSION") or None
+    return session_of(request.environ)
 
 
 def world() -> World:

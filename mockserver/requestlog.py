@@ -25,7 +25,7 @@ from werkzeug.datastructures import EnvironHeaders, Headers
 from werkzeug.exceptions import HTTPException
 from werkzeug.sansio.request import Request as SansioRequest
 
-from mockserver.context import api_of, world
+from mockserver.context import api_of, session_of, world
 from mockserver.journal import Deferred, Journal, body_for_journal, mask_headers
 
 logger = logging.getLogger("mockserver.requests")
@@ -98,7 +98,7 @@ def record(
     query_string = environ.get("QUERY_STRING", "")
     entry = {
         "time": Deferred(_iso_time, time.time()),
-        "session": environ.get("HTTP_X_MOCKSERVER_SESSION") or None,
+        "session": session_of(environ),
         "api": api,
         "method": environ["REQUEST_METHOD"],
         "path": path,

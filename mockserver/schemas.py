@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -97,3 +98,17 @@ def flatten_errors(messages: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[
             yield from flatten_errors(item, path)
     else:
         yield ".".join(path) or "(top level)", str(messages)
+
+
+def sent_as_json(mimetype: str) -> bool:
+    """Whether a body's media type says JSON (`application/json`, or `…+json`)."""
+    return mimetype == "application/json" or mimetype.endswith("+json")
+
+
+def parse_json(data: bytes) -> Any:
+    """A body's JSON; `ValueError` (or `RecursionError`) when it is not JSON (`NaN`, `Infinity` are not)."""
+    return json.loads(data, parse_constant=_not_json)
+
+
+def _not_json(constant: str) -> None:
+    raise ValueError(f"{constant} is not a JSON value")

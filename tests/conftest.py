@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -43,6 +44,9 @@ UNIT_ONE_GRADE = "6385baa7976a7719120005dc"  # grade final; on the transcript, u
 CLASS = "6385baad976a7719120008ca"
 COURSE = "6385bcf1976a77191200ba5d"
 FF_AUTH = {"FF-Auth": "sk-acme-4f9a2c", "X-API-Version": "2025-05-07"}
+REGISTERED_ID = "65e6e5aaf398a642a7022ab5"  # the fixtures' registration of UNIT_TWO_GRADES for PROFILE
+NOW = 1712000000  # 2024-04-01T19:33:20Z
+UNOFFERED_COURSE = "6385bcf1976a77191200eeee"  # offers no unit, in `unoffered_course_config`
 
 
 def ff_path(profile_id: str = PROFILE) -> str:
@@ -132,6 +136,27 @@ def write_fixtures(tmp_path: Path) -> Callable[..., Path]:
         return folder
 
     return write
+
+
+def unoffered_course_config(write_fixtures: Callable[..., Path]) -> dict[str, Any]:
+    """Settings serving the default fixtures plus a course that offers no unit (UNOFFERED_COURSE)."""
+    fixture = default_fixture("fullfabric")
+    fixture["courses"].append({"id": UNOFFERED_COURSE, "name": "BSc", "units": []})
+    return {"TESTING": True, "FIXTURES": str(write_fixtures(fullfabric=fixture))}
+
+
+def race(threads: list[threading.Thread], switch_interval: float = 1e-5) -> None:
+    """Run `threads` to the end with the interpreter switching between them as often as it can, so
+    that a race, if there is one, shows."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(switch_interval)
+    try:
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    finally:
+        sys.setswitchinterval(interval)
 
 
 def listed_ids(client: FlaskClient, query: str) -> list[str]:

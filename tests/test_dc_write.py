@@ -3,7 +3,6 @@ same state as the list, per session, with the vendor's error bodies."""
 
 from __future__ import annotations
 
-import sys
 import threading
 from typing import Any
 
@@ -11,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from .conftest import AUTH, DC_LIST
+from .conftest import AUTH, DC_LIST, race
 
 CLOCK = "2024-03-05T09:28:10Z"
 EJECTED_WITH_END = "21439a7db2891cde5d2eb27751ca7c7a"  # the vendor example's ejected one
@@ -221,16 +220,7 @@ def test_concurrent_creates_and_grades_lose_nothing(app: Flask) -> None:
             graded = client.put(f"{DC_LIST}/{created.get_json()['id']}", json={"grade": number}, headers=AUTH)
             assert graded.status_code == 204
 
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-5)
-    try:
-        threads = [threading.Thread(target=work, args=(worker,)) for worker in range(8)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        sys.setswitchinterval(interval)
+    race([threading.Thread(target=work, args=(worker,)) for worker in range(8)])
 
     client = app.test_client()
     everything = [r for offset in range(0, 300, 100) for r in listed(client, f"offset={offset}")]
@@ -268,17 +258,10 @@ def test_records_added_while_registrations_are_created_lose_nothing(app: Flask) 
             )
             assert added.status_code == 201
 
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-5)
-    try:
-        threads = [threading.Thread(target=creates) for _ in range(3)]
-        threads += [threading.Thread(target=adds, args=(worker,)) for worker in range(3)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        sys.setswitchinterval(interval)
+    race(
+        [threading.Thread(target=creates) for _ in range(3)]
+        + [threading.Thread(target=adds, args=(worker,)) for worker in range(3)]
+    )
     client = app.test_client()
     assert len(listed(client, "userId=u-api")) == 90
     assert len(listed(client, "userId=u-admin")) == 30

@@ -10,7 +10,15 @@ from flask.testing import FlaskClient
 
 from mockserver.store import MemoryStore
 
-from .conftest import CLASS, COURSE, UNIT_ONE_GRADE, UNIT_TWO_GRADES, default_fixture, ff_post
+from .conftest import (
+    CLASS,
+    COURSE,
+    UNIT_ONE_GRADE,
+    UNIT_TWO_GRADES,
+    UNOFFERED_COURSE,
+    ff_post,
+    unoffered_course_config,
+)
 
 GOOD = {"unit_id": UNIT_ONE_GRADE, "context_id": COURSE, "grades": [{"name": "final", "value": "71"}]}
 
@@ -131,21 +139,18 @@ def test_a_failing_item_leaves_no_trace(client: FlaskClient, store: MemoryStore,
 class TestUnitNotOffered:
     @pytest.fixture
     def config(self, write_fixtures: Any) -> dict[str, Any]:
-        """The default fixtures plus a course that offers no unit."""
-        fixture = default_fixture("fullfabric")
-        fixture["courses"].append({"id": "6385bcf1976a77191200eeee", "name": "BSc", "units": []})
-        return {"TESTING": True, "FIXTURES": str(write_fixtures(fullfabric=fixture))}
+        return unoffered_course_config(write_fixtures)
 
     def test_unit_not_offered_in_the_contexts_course_is_422(self, client: FlaskClient) -> None:
-        response = ff_post(client, {"unit_id": UNIT_TWO_GRADES, "context_id": "6385bcf1976a77191200eeee"})
+        response = ff_post(client, {"unit_id": UNIT_TWO_GRADES, "context_id": UNOFFERED_COURSE})
         assert response.status_code == 207
         assert response.get_json() == [
             {
                 "status": 422,
                 "json": {
                     "error": "unit_not_offered",
-                    "message": f"unit {UNIT_TWO_GRADES} is not offered in course 6385bcf1976a77191200eeee "
-                    "of context 6385bcf1976a77191200eeee",
+                    "message": f"unit {UNIT_TWO_GRADES} is not offered in course {UNOFFERED_COURSE} "
+                    f"of context {UNOFFERED_COURSE}",
                 },
             }
         ]

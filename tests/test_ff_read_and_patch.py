@@ -16,18 +16,20 @@ from .conftest import (
     CLASS,
     COURSE,
     FF_AUTH,
+    NOW,
     OTHER_PROFILE,
     PROFILE,
+    REGISTERED_ID,
     UNIT_ONE_GRADE,
     UNIT_TWO_GRADES,
+    UNOFFERED_COURSE,
     default_fixture,
     ff_path,
     ff_post,
+    unoffered_course_config,
 )
 from .test_ff_item_outcomes import ITEM_FAILURES
 
-NOW = 1712000000  # 2024-04-01T19:33:20Z
-REGISTERED_ID = "65e6e5aaf398a642a7022ab5"  # the fixtures' registration of UNIT_TWO_GRADES for PROFILE
 REGISTERED_AT = 1709630890
 UNKNOWN_PROFILE = "6385bdd4976a77191201ffff"
 GRADED = {
@@ -442,19 +444,16 @@ def test_the_item_checks_come_before_the_registration_lookup(
 class TestUnitNotOffered:
     @pytest.fixture
     def config(self, write_fixtures: Any) -> dict[str, Any]:
-        """The default fixtures plus a course that offers no unit."""
-        fixture = default_fixture("fullfabric")
-        fixture["courses"].append({"id": "6385bcf1976a77191200eeee", "name": "BSc", "units": []})
-        return {"TESTING": True, "FIXTURES": str(write_fixtures(fullfabric=fixture))}
+        return unoffered_course_config(write_fixtures)
 
     def test_unit_not_offered_is_422_before_the_registration_lookup(self, client: FlaskClient) -> None:
-        response = ff_patch(client, {"unit_id": UNIT_TWO_GRADES, "context_id": "6385bcf1976a77191200eeee"})
+        response = ff_patch(client, {"unit_id": UNIT_TWO_GRADES, "context_id": UNOFFERED_COURSE})
         assert response.get_json()[0] == {
             "status": 422,
             "json": {
                 "error": "unit_not_offered",
-                "message": f"unit {UNIT_TWO_GRADES} is not offered in course 6385bcf1976a77191200eeee "
-                "of context 6385bcf1976a77191200eeee",
+                "message": f"unit {UNIT_TWO_GRADES} is not offered in course {UNOFFERED_COURSE} "
+                f"of context {UNOFFERED_COURSE}",
             },
         }
 

@@ -12,16 +12,15 @@ from mockserver.store import MemoryStore
 from .conftest import (
     CLASS,
     COURSE,
+    NOW,
     OTHER_PROFILE,
     PROFILE,
+    REGISTERED_ID,
     UNIT_ONE_GRADE,
     UNIT_TWO_GRADES,
     default_fixture,
     ff_post,
 )
-
-NOW = 1712000000  # 2024-04-01T19:33:20Z
-REGISTERED_ID = "65e6e5aaf398a642a7022ab5"  # the fixtures' registration of UNIT_TWO_GRADES for PROFILE
 
 
 @pytest.fixture

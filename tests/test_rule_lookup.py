@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import sys
 import threading
 from typing import Any
 
@@ -12,7 +11,7 @@ from hypothesis import strategies as st
 
 from mockserver.failures import Call, RuleSet
 
-from .conftest import AUTH, DC_LIST
+from .conftest import AUTH, DC_LIST, race
 
 APIS = ["fullfabric", "digitalchalk", "admin", "any"]
 METHODS = ["GET", "POST", "get", "PUT"]
@@ -82,15 +81,6 @@ def test_times_is_exact_when_threads_race() -> None:
         start.wait()
         fired.append(sum(ruleset.fire(call, "request") is not None for _ in range(5000)))
 
-    threads = [threading.Thread(target=load) for _ in range(8)]
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # threads switch as often as they can: a race shows
-    try:
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join()
-    finally:
-        sys.setswitchinterval(interval)
+    race([threading.Thread(target=load) for _ in range(8)], switch_interval=1e-6)
     [rule] = ruleset
     assert sum(fired) == rule.hits == 20000

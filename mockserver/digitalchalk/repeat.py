@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 from redis.exceptions import RedisError
 
 from mockserver.auth import check_token
-from mockserver.context import api_of
+from mockserver.context import api_of, session_of
 from mockserver.errors import Unauthorized
 from mockserver.requestlog import has_body, record
 
@@ -45,7 +45,7 @@ class RepeatedLists:
             return self.next_app(environ, start_response)
         started = time.perf_counter()
         try:
-            world = self.store.world(environ.get("HTTP_X_MOCKSERVER_SESSION") or None)
+            world = self.store.world(session_of(environ))
             ruled = world.rules.may_fire(API, "GET", LIST_PATH)
         except RedisError:  # the store is gone: Flask answers it (503)
             return self.next_app(environ, start_response)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote_plus
@@ -16,6 +15,7 @@ from mockserver.context import world
 from mockserver.errors import MockserverError, Unauthorized
 from mockserver.requestlog import warn, warnings
 from mockserver.responses import Response
+from mockserver.schemas import parse_json, sent_as_json
 
 from .schemas import QUERY_PARAMETERS, RegistrationQuerySchema
 
@@ -139,12 +139,16 @@ def _check_parameters(known: frozenset[str] = QUERY_PARAMETERS) -> None:
     """Warn of what DigitalChalk ignores; in strict mode refuse it."""
     for name, values in request.args.lists():
         if name not in known:
-            guess = difflib.get_close_matches(name, known, n=1)
-            hint = f" (did you mean {guess[0]}?)" if guess else ""
-            warn(name, f"unknown parameter, which DigitalChalk ignores{hint}")
+            warn(name, f"unknown parameter, which DigitalChalk ignores{_hint(name, known)}")
         elif len(values) > 1:
             warn(name, f"given {len(values)} times; DigitalChalk uses the first")
     _refuse_warnings_if_strict()
+
+
+def _hint(name: str, known: frozenset[str]) -> str:
+    """` (did you mean userId?)` when a known name is close to `name`."""
+    guess = difflib.get_close_matches(name, known, n=1)
+    return f" (did you mean {guess[0]}?)" if guess else ""
 
 
 def _refuse_warnings_if_strict() -> None:
@@ -202,24 +206,18 @@ def _found(registration: Mapping[str, Any] | None, registration_id: str) -> Mapp
 
 def _json_object(fields: frozenset[str]) -> dict[str, Any]:
     """The body, a JSON object; a warning for each field DigitalChalk would ignore."""
-    if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
+    if not sent_as_json(request.mimetype):
         raise RequestFailed(415, "Content-Type must be application/json")
     try:
-        body = json.loads(request.get_data(), parse_constant=_not_json)
+        body = parse_json(request.get_data())
     except (ValueError, RecursionError) as error:
         raise RequestFailed(400, f"The body is not valid JSON: {error}") from None
     if not isinstance(body, dict):
         raise RequestFailed(400, "The body must be a JSON object")
     for name in body:
         if name not in fields:
-            guess = difflib.get_close_matches(name, fields, n=1)
-            hint = f" (did you mean {guess[0]}?)" if guess else ""
-            warn(name, f"unknown field, which DigitalChalk ignores{hint}")
+            warn(name, f"unknown field, which DigitalChalk ignores{_hint(name, fields)}")
     return body
-
-
-def _not_json(constant: str) -> None:
-    raise ValueError(f"{constant} is not a JSON value")
 
 
 def _id_problem(body: Mapping[str, Any], name: str) -> str | None:

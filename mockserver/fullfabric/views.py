@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import time
 import uuid
@@ -18,7 +17,7 @@ from mockserver.context import api_of, world
 from mockserver.errors import MockserverError, Unauthorized
 from mockserver.injection import call_for, matched
 from mockserver.requestlog import warn, warnings
-from mockserver.schemas import flatten_errors
+from mockserver.schemas import flatten_errors, parse_json, sent_as_json
 
 from .schemas import (
     GRADE_FIELDS,
@@ -228,10 +227,10 @@ def _api_version() -> str:
 
 def _registrations() -> list[Any]:
     """The body's `registrations`: a non-empty list, or the whole request fails."""
-    if request.mimetype != "application/json" and not request.mimetype.endswith("+json"):
+    if not sent_as_json(request.mimetype):
         raise RequestError(415, "unsupported_media_type", "Content-Type must be application/json")
     try:
-        body = json.loads(request.get_data(), parse_constant=_not_json)
+        body = parse_json(request.get_data())
     except (ValueError, RecursionError) as error:
         raise RequestError(400, "invalid_json", f"the body is not valid JSON: {error}") from None
     if not isinstance(body, dict):
@@ -264,10 +263,6 @@ def _transcript_query() -> TranscriptQuery:
     except ValidationError as error:
         problems = "; ".join(f"{name}: {message}" for name, message in flatten_errors(error.messages))
         raise RequestError(400, "invalid_parameter", problems) from None
-
-
-def _not_json(constant: str) -> None:
-    raise ValueError(f"{constant} is not a JSON value")
 
 
 def _parse_item(index: int, raw: Any) -> RegistrationItem | InvalidItem:

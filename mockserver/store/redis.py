@@ -20,7 +20,7 @@ from mockserver.errors import MockserverError
 from mockserver.failures import Call, Rule, build_rule
 from mockserver.fixtures import FixtureError
 from mockserver.fullfabric.transcripts import KEEP, GradeInput, RegistrationItem, _Keep
-from mockserver.ids import HexIds, ObjectIds
+from mockserver.ids import ObjectIds
 from mockserver.journal import _read, select
 from mockserver.store.memory import FullFabricState, MemoryStore, Settings, World, new_registration
 
@@ -332,7 +332,6 @@ class RedisWorld(World):
     def _fresh_state(self) -> None:
         """The fixtures' state, as the log starts from."""
         self.ids = ObjectIds(self._seed)
-        self.digitalchalk_ids = HexIds(self._seed)
         self.digitalchalk = self.settings.digitalchalk
         self.fullfabric = FullFabricState(self.settings.fixtures.data["fullfabric"], self.ids, self.clock)
 
