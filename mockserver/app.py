@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, request
-from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 
 from mockserver import requestlog
@@ -18,6 +17,7 @@ from mockserver.config import DEFAULTS
 from mockserver.context import SessionPrefix, api_of
 from mockserver.digitalchalk import views as digitalchalk
 from mockserver.digitalchalk.repeat import RepeatedLists
+from mockserver.errors import StoreUnavailable
 from mockserver.fixtures import load_failures, load_fixtures, paused_gc
 from mockserver.fullfabric import views as fullfabric
 from mockserver.injection import apply_request_rules
@@ -65,7 +65,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(fullfabric.bp)
     app.register_blueprint(digitalchalk.bp)
     app.register_blueprint(admin.bp)
-    app.register_error_handler(RedisError, _store_unreachable)
+    for unavailable in app.extensions["mockserver"].unavailable:
+        app.register_error_handler(unavailable, _store_unreachable)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     app.wsgi_app = SessionPrefix(RepeatedLists(app, app.wsgi_app))  # type: ignore[method-assign]
@@ -78,9 +79,14 @@ def _store(app: Flask, settings: Settings) -> MemoryStore:
     if where == "memory":
         return MemoryStore(settings, max_sessions=app.config["SESSIONS_MAX"])
     if where.startswith(("redis://", "rediss://", "unix://")):
+        from redis.exceptions import RedisError  # only with this store: redis takes 0.2 s to import
+
         from mockserver.store.redis import RedisStore
 
-        return RedisStore(settings, where, app.config["STORE_PREFIX"], app.config["SESSIONS_MAX"])
+        try:
+            return RedisStore(settings, where, app.config["STORE_PREFIX"], app.config["SESSIONS_MAX"])
+        except RedisError as error:
+            raise StoreUnavailable(f"cannot use the store {where}: {error}") from None
     raise ValueError(f"STORE must be memory or a redis:// URL, not {where!r}")
 
 
@@ -111,7 +117,7 @@ def _http_error(error: HTTPException) -> Response:
     return response
 
 
-def _store_unreachable(error: RedisError) -> Response:
+def _store_unreachable(error: Exception) -> Response:
     """The Redis store is gone: `503`, and nothing changed; the next request tries again."""
     logger.warning("store unreachable on %s %s: %s", request.method, request.path, error)
     return _write_error(503, f"mockserver's store is unreachable: {error}")

@@ -6,11 +6,11 @@ import sys
 from pathlib import Path
 
 import click
-from redis.exceptions import RedisError
 
 from mockserver import __version__, requestlog
 from mockserver.clock import parse_instant
 from mockserver.config import SERVER_DEFAULTS
+from mockserver.errors import StoreUnavailable
 from mockserver.fixtures import FixtureError
 from mockserver.fixtures_cli import fixtures
 from mockserver.health import health
@@ -130,8 +130,8 @@ def run(
         sys.exit(2)
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--store") from None
-    except RedisError as error:
-        raise click.ClickException(f"cannot use the store {store}: {error}") from None
+    except StoreUnavailable as error:
+        raise click.ClickException(str(error)) from None
     requestlog.configure(log_format)
 
     shared = store

@@ -9,3 +9,7 @@ class MockserverError(Exception):
 
 class Unauthorized(MockserverError):
     """The request carries no usable credentials."""
+
+
+class StoreUnavailable(MockserverError):
+    """The shared store (Redis) cannot be reached."""

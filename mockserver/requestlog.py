@@ -20,12 +20,11 @@ from multiprocessing import util as multiprocessing_util
 from typing import IO, Any
 
 from flask import Flask, Request, Response, g, request
-from redis.exceptions import RedisError
 from werkzeug.datastructures import EnvironHeaders, Headers
 from werkzeug.exceptions import HTTPException
 from werkzeug.sansio.request import Request as SansioRequest
 
-from mockserver.context import api_of, session_of, world
+from mockserver.context import api_of, session_of, store, world
 from mockserver.journal import Deferred, Journal, body_for_journal, mask_headers
 
 logger = logging.getLogger("mockserver.requests")
@@ -58,9 +57,10 @@ def _finish(response: Response) -> Response:
     if api == "admin" and _sink is None and not logger.isEnabledFor(logging.INFO):
         return response
     context = g._get_current_object()  # type: ignore[attr-defined]
+    unavailable = store().unavailable
     try:
         journal = None if api == "admin" else world().journal
-    except RedisError:  # the store is gone (the answer says so): logged, not journaled
+    except unavailable:  # the store is gone (the answer says so): logged, not journaled
         journal = None
     record(
         current.environ,
@@ -75,6 +75,7 @@ def _finish(response: Response) -> Response:
         matched_rules=context.get("matched_rules", []),
         fault=context.get("fault"),
         request_body=_request_body(current),
+        unavailable=unavailable,
     )
     return response
 
@@ -93,6 +94,7 @@ def record(
     matched_rules: list[dict[str, Any]] | None = None,
     fault: str | None = None,
     request_body: Any = None,
+    unavailable: tuple[type[Exception], ...] = (),
 ) -> None:
     """Journal (in `journal`, if any) and log one answered request; `response_body` None: streamed."""
     query_string = environ.get("QUERY_STRING", "")
@@ -116,7 +118,7 @@ def record(
     if journal is not None:
         try:
             journal.record(entry)
-        except RedisError:  # the store is gone: the request is logged all the same
+        except unavailable:  # the store is gone: the request is logged all the same
             pass
     if _sink is not None:
         _sink.put(entry)

@@ -12,8 +12,6 @@ import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from redis.exceptions import RedisError
-
 from mockserver.auth import check_token
 from mockserver.context import api_of, session_of
 from mockserver.errors import Unauthorized
@@ -47,7 +45,7 @@ class RepeatedLists:
         try:
             world = self.store.world(session_of(environ))
             ruled = world.rules.may_fire(API, "GET", LIST_PATH)
-        except RedisError:  # the store is gone: Flask answers it (503)
+        except self.store.unavailable:  # the store is gone: Flask answers it (503)
             return self.next_app(environ, start_response)
         table = world.digitalchalk
         if ruled or not _accepted(environ, table.tokens):
@@ -56,20 +54,18 @@ class RepeatedLists:
         if cached is None:
             return self.next_app(environ, start_response)
         body, warnings = cached
-        try:
-            record(
-                environ,
-                LIST_PATH,
-                API,
-                200,
-                body,
-                CONTENT_TYPE,
-                journal=world.journal,
-                started=started,
-                warnings=[dict(warning) for warning in warnings],
-            )
-        except RedisError:
-            return self.next_app(environ, start_response)
+        record(
+            environ,
+            LIST_PATH,
+            API,
+            200,
+            body,
+            CONTENT_TYPE,
+            journal=world.journal,
+            started=started,
+            warnings=[dict(warning) for warning in warnings],
+            unavailable=self.store.unavailable,  # the store gone: logged, not journaled
+        )
         start_response("200 OK", [("Content-Type", CONTENT_TYPE), ("Content-Length", str(len(body)))])
         return [body]
 

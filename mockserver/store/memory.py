@@ -342,6 +342,9 @@ class World:
 class MemoryStore:
     """All worlds of one mock, held in this process: the default one, and one per session."""
 
+    # Errors meaning the store cannot be reached just now (none for memory): the request gets a 503.
+    unavailable: tuple[type[Exception], ...] = ()
+
     def __init__(self, settings: Settings, max_sessions: int = 100) -> None:
         self.settings = settings
         self.fixtures = settings.fixtures

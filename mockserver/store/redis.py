@@ -458,6 +458,8 @@ class RedisStore(MemoryStore):
     """Worlds whose rules, journal, clock and writes are in Redis, shared by every process that uses the
     same Redis and prefix; each request first applies what other processes wrote."""
 
+    unavailable = (redis.RedisError,)
+
     def __init__(
         self, settings: Settings, url: str, prefix: str = "mockserver", max_sessions: int = 100
     ) -> None:
