@@ -76,15 +76,16 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 def _store(app: Flask, settings: Settings) -> MemoryStore:
     """The store the STORE setting names: this process's memory, or a Redis shared by processes."""
     where = app.config["STORE"]
+    sessions = {"max_sessions": app.config["SESSIONS_MAX"], "session_ttl": app.config["SESSION_TTL"] or None}
     if where == "memory":
-        return MemoryStore(settings, max_sessions=app.config["SESSIONS_MAX"])
+        return MemoryStore(settings, **sessions)
     if where.startswith(("redis://", "rediss://", "unix://")):
         from redis.exceptions import RedisError  # only with this store: redis takes 0.2 s to import
 
         from mockserver.store.redis import RedisStore
 
         try:
-            return RedisStore(settings, where, app.config["STORE_PREFIX"], app.config["SESSIONS_MAX"])
+            return RedisStore(settings, where, app.config["STORE_PREFIX"], **sessions)
         except RedisError as error:
             raise StoreUnavailable(f"cannot use the store {where}: {error}") from None
     raise ValueError(f"STORE must be memory or a redis:// URL, not {where!r}")
@@ -119,7 +120,9 @@ def _http_error(error: HTTPException) -> Response:
 
 def _store_unreachable(error: Exception) -> Response:
     """The Redis store is gone: `503`, and nothing changed; the next request tries again."""
-    logger.warning("store unreachable on %s %s: %s", request.method, request.path, error)
+    logger.warning("store unusable on %s %s: %s", request.method, request.path, error)
+    if isinstance(error, StoreUnavailable):
+        return _write_error(503, f"mockserver's store cannot be used: {error}")
     return _write_error(503, f"mockserver's store is unreachable: {error}")
 
 

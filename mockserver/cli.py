@@ -9,7 +9,7 @@ import click
 
 from mockserver import __version__, requestlog
 from mockserver.clock import parse_instant
-from mockserver.config import SERVER_DEFAULTS
+from mockserver.config import DEFAULTS, SERVER_DEFAULTS
 from mockserver.errors import StoreUnavailable
 from mockserver.fixtures import FixtureError
 from mockserver.fixtures_cli import fixtures
@@ -86,6 +86,14 @@ def main() -> None:
     help="Worker processes; more than 1 needs --store redis://…",
 )
 @click.option(
+    "--session-ttl",
+    type=click.FloatRange(min=0),
+    default=DEFAULTS["SESSION_TTL"],
+    envvar="MOCKSERVER_SESSION_TTL",
+    show_default=True,
+    help="Seconds a session may go unused before it ends; 0: never.",
+)
+@click.option(
     "--log-format",
     type=click.Choice(["text", "json"]),
     default=SERVER_DEFAULTS["LOG_FORMAT"],
@@ -103,6 +111,7 @@ def run(
     threads: int,
     store: str,
     workers: int,
+    session_ttl: float,
     log_format: str,
 ) -> None:
     """Serve the mock until SIGINT or SIGTERM."""
@@ -121,6 +130,7 @@ def run(
         "CLOCK": clock,
         "STRICT": strict,
         "STORE": store,
+        "SESSION_TTL": session_ttl,
     }
     try:
         app = create_app(settings)

@@ -17,6 +17,8 @@ DEFAULTS: dict[str, Any] = {
     "JOURNAL_SIZE": 10_000,
     # Sessions (X-Mockserver-Session) kept at once; the least recently used is ended beyond it.
     "SESSIONS_MAX": 100,
+    # Seconds a session may go unused before it ends (its world is dropped); 0: sessions never expire.
+    "SESSION_TTL": 3600,
     # When set, the admin API (but /__admin/health) needs `Authorization: Bearer <it>`.
     "ADMIN_TOKEN": None,
     # Larger request bodies get 413.
@@ -24,7 +26,7 @@ DEFAULTS: dict[str, Any] = {
     # Answer what the real vendor would silently ignore (unknown parameters, ...) with a 400.
     "STRICT": False,
     # Where state, rules, journal and clock live: "memory" (this process), or "redis://host:port/db",
-    # shared by every process using that Redis and prefix (work in progress: docs/redis-store.md).
+    # shared by every process using that Redis and prefix (see docs/redis-store.md).
     "STORE": "memory",
     "STORE_PREFIX": "mockserver",
 }

@@ -4,29 +4,56 @@ through one is the other's too."""
 
 from __future__ import annotations
 
+import json
+import os
+import re
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import httpx
 import pytest
+import redis
+import yaml
 from flask.testing import FlaskClient
 
 from mockserver.app import create_app
 
-from .conftest import AUTH, COURSE, DC_LIST, FF_AUTH, PROFILE, UNIT_ONE_GRADE, RedisServer, ff_path, ff_post
+from .conftest import (
+    AUTH,
+    COURSE,
+    DC_LIST,
+    FF_AUTH,
+    PROFILE,
+    ROOT,
+    UNIT_ONE_GRADE,
+    RedisServer,
+    ff_path,
+    ff_post,
+)
 
 
 @pytest.fixture
-def pair(redis_server: RedisServer, redis_prefix: str) -> tuple[FlaskClient, FlaskClient]:
-    config = {"TESTING": True, "STORE": redis_server.url, "STORE_PREFIX": redis_prefix, "SEED": 5}
-    first, second = create_app(config), create_app(config)
-    return first.test_client(), second.test_client()
+def mock(redis_server: RedisServer, redis_prefix: str) -> Callable[..., FlaskClient]:
+    """A mock (as one process would be) on the test's Redis and prefix; settings as given."""
+
+    def make(**config: Any) -> FlaskClient:
+        defaults = {"TESTING": True, "STORE": redis_server.url, "STORE_PREFIX": redis_prefix, "SEED": 5}
+        return create_app(defaults | config).test_client()
+
+    return make
 
 
-def ids(client: FlaskClient, query: str = "") -> list[str]:
-    response = client.get(f"{DC_LIST}?limit=100&{query}", headers=AUTH)
+@pytest.fixture
+def pair(mock: Callable[..., FlaskClient]) -> tuple[FlaskClient, FlaskClient]:
+    return mock(), mock()
+
+
+def ids(client: FlaskClient, query: str = "", session: str | None = None) -> list[str]:
+    headers = AUTH if session is None else AUTH | {"X-Mockserver-Session": session}
+    response = client.get(f"{DC_LIST}?limit=100&{query}", headers=headers)
     assert response.status_code == 200
     return [registration["id"] for registration in response.get_json()["results"]]
 
@@ -160,3 +187,185 @@ def test_while_redis_is_gone_requests_get_503_and_then_it_recovers(redis_prefix:
         assert [entry["status"] for entry in client.get("/__admin/requests").get_json()] == [200, 200]
     finally:
         server.stop()
+
+
+def session(name: str) -> dict[str, str]:
+    return {"X-Mockserver-Session": name}
+
+
+def test_sessions_are_listed_bounded_and_ended_across_processes(mock: Callable[..., FlaskClient]) -> None:
+    first, second = mock(SESSIONS_MAX=2), mock(SESSIONS_MAX=2)
+    first.post(DC_LIST, json={"userId": "u-a", "offeringId": "o"}, headers=AUTH | session("a"))
+    assert ids(second, "userId=u-a") == []  # not in the default world
+    assert len(ids(second, "userId=u-a", session="a")) == 1
+    second.get(DC_LIST, headers=AUTH | session("b"))
+    assert first.get("/__admin/sessions").get_json() == ["a", "b"]
+    first.get(DC_LIST, headers=AUTH | session("c"))  # a third: the least recently used, a, is ended
+    assert second.get("/__admin/sessions").get_json() == ["b", "c"]
+    assert ids(first, "userId=u-a", session="a") == []
+    assert second.delete("/__admin/sessions/b").status_code == 204
+    assert first.delete("/__admin/sessions/b").status_code == 404
+    assert first.get("/__admin/requests", headers=session("b")).get_json() == []  # afresh
+
+
+def test_every_key_of_a_session_expires_with_it(
+    mock: Callable[..., FlaskClient], redis_server: RedisServer, redis_prefix: str
+) -> None:
+    client = mock(SESSION_TTL=600)
+    headers = session("s")
+    rule = {"name": "once", "respond": {"status": 503}, "times": 1}
+    created = client.post("/__admin/failures", json=rule, headers=headers).get_json()
+    client.get(DC_LIST, headers=AUTH | headers)
+    client.delete(f"/__admin/failures/{created['id']}", headers=headers)
+    client.post("/__admin/failures", json=rule | {"id": "chosen"}, headers=headers)
+    client.post(DC_LIST, json={"userId": "u", "offeringId": "o"}, headers=AUTH | headers)
+    ff_post(client, {"unit_id": UNIT_ONE_GRADE, "context_id": COURSE}, headers=FF_AUTH | headers)
+    client.put("/__admin/clock", json={"frozen_at": "2024-01-01T00:00:00Z"}, headers=headers)
+    client.post("/__admin/reset", headers=headers)
+    client.post("/__admin/failures", json=rule, headers=headers)
+    client.delete("/__admin/failures", headers=headers)
+    client.delete("/__admin/requests", headers=headers)
+    client.get(DC_LIST, headers=AUTH | headers)
+    store = redis.Redis.from_url(redis_server.url)
+    keys = list(store.scan_iter(match=f"{_glob(redis_prefix)}:session:s:*"))
+    assert len(keys) >= 6
+    assert {key: 0 < store.pttl(key) <= 600_000 for key in keys} == dict.fromkeys(keys, True)
+    assert store.pttl(f"{redis_prefix}:default:made") == -1  # the default world does not expire
+
+
+def test_a_server_on_the_same_fixtures_keeps_the_world(mock: Callable[..., FlaskClient]) -> None:
+    first = mock()
+    created = first.post(DC_LIST, json={"userId": "u", "offeringId": "o"}, headers=AUTH).get_json()
+    rule = {"name": "r", "api": "fullfabric", "respond": {"status": 500}}
+    assert first.post("/__admin/failures", json=rule).status_code == 201
+    joining = mock()
+    assert ids(joining, "userId=u") == [created["id"]]
+    assert len(joining.get("/__admin/failures").get_json()) == 1
+
+
+def test_a_server_on_other_fixtures_makes_the_worlds_again(mock: Callable[..., FlaskClient]) -> None:
+    first = mock()
+    first.post(DC_LIST, json={"userId": "u", "offeringId": "o"}, headers=AUTH)
+    first.post(DC_LIST, json={"userId": "u", "offeringId": "o"}, headers=AUTH | session("s"))
+    other = mock(SEED=6)  # another seed: other ids, so another fixture set
+    assert ids(other, "userId=u") == []
+    assert other.get("/__admin/sessions").get_json() == []
+    refused = first.get(DC_LIST, headers=AUTH)
+    assert refused.status_code == 503
+    assert "made from another fixture set" in refused.get_json()["errors"][0]
+
+
+def test_a_write_racing_a_reset_lands_after_it(pair: tuple[FlaskClient, FlaskClient]) -> None:
+    first, second = pair
+    before = ids(first)
+    world = second.application.extensions["mockserver"].world()  # caught up, and then …
+    first.post("/__admin/reset")  # … made again through the other
+    created = world.create_digitalchalk("u-late", "o", 0)
+    assert ids(first, "userId=u-late") == [created["id"]]
+    assert ids(second) == [*before, created["id"]]
+
+
+def test_eight_threads_on_each_of_two_servers_lose_nothing_and_a_reset_is_seen_by_both(
+    live_server: Any, redis_server: RedisServer, redis_prefix: str
+) -> None:
+    env = {"MOCKSERVER_STORE_PREFIX": redis_prefix.replace("[", "(").replace("]", ")")}
+    servers = [live_server("--store", redis_server.url, env=env) for _ in range(2)]
+    with httpx.Client() as http:
+        before = listed(http, servers[0].url)
+    start = threading.Barrier(16)
+    created: list[str] = []
+
+    def post(url: str, worker: int) -> None:
+        with httpx.Client(base_url=url) as http:
+            start.wait()
+            for number in range(10):
+                body = {"userId": f"u-{worker}", "offeringId": f"o-{number}"}
+                answer = http.post(DC_LIST, json=body, headers=AUTH)
+                assert answer.status_code == 201
+                created.append(answer.json()["id"])
+
+    threads = [threading.Thread(target=post, args=(servers[worker % 2].url, worker)) for worker in range(16)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(created) == len(set(created)) == 160
+    with httpx.Client() as http:
+        for server in servers:
+            everything = listed(http, server.url)
+            assert everything[: len(before)] == before and sorted(everything[len(before) :]) == sorted(
+                created
+            )
+            for worker in range(16):
+                query = f"?userId=u-{worker}&limit=100"
+                mine = http.get(f"{server.url}{DC_LIST}{query}", headers=AUTH).json()["results"]
+                assert sorted(r["offeringId"] for r in mine) == sorted(f"o-{n}" for n in range(10))
+            assert len(http.get(f"{server.url}/__admin/requests?method=POST").json()) == 160
+        assert http.post(f"{servers[0].url}/__admin/reset").status_code in (200, 204)
+        assert [listed(http, server.url) for server in servers] == [before, before]
+        for server in servers:  # one journal, begun again: the two lists just asked
+            journal = http.get(f"{server.url}/__admin/requests").json()
+            assert [(entry["id"], entry["method"], entry["status"]) for entry in journal] == [
+                (1, "GET", 200),
+                (2, "GET", 200),
+            ]
+
+
+def test_the_compose_example_s_scaled_variant_shares_one_truth_between_its_replicas(
+    live_server: Any, redis_server: RedisServer, redis_prefix: str
+) -> None:
+    """The compose file's two replicas, each with the environment the file gives it (Redis at this test's
+    server), and its client run as the file runs it: it reads through one replica and writes through the
+    other. (No docker engine here: the image itself is tested in test_wheel.py.)"""
+    services = yaml.safe_load((ROOT / "docker-compose.example.yml").read_text())["services"]
+    replicas = [services["mockserver-1"], services["mockserver-2"]]
+    assert replicas[0] == replicas[1] and "redis" in replicas[0]["depends_on"]
+    environment = dict(replicas[0]["environment"])
+    assert (
+        environment["MOCKSERVER_STORE"] == "redis://redis:6379/0"
+        and int(environment["MOCKSERVER_WORKERS"]) > 1
+    )
+    environment["MOCKSERVER_STORE"] = redis_server.url
+    environment["MOCKSERVER_STORE_PREFIX"] = redis_prefix.replace("[", "(").replace("]", ")")
+    servers = {name: live_server(env=environment) for name in ("mockserver-1", "mockserver-2")}
+
+    client = services["client-scaled"]
+    assert set(client["depends_on"]) == set(servers)
+    env = dict(client["environment"])
+    for name, server in servers.items():
+        env = {key: value.replace(f"http://{name}:8080", server.url) for key, value in env.items()}
+    reads, writes = servers["mockserver-2"].url, servers["mockserver-1"].url
+    assert (env["DIGITALCHALK_URL"], env["FULLFABRIC_URL"]) == (f"{reads}/dc/api/v5", writes)
+    command = [sys.executable if part == "python" else part for part in client["command"]]
+    done = subprocess.run(
+        command,
+        cwd=ROOT / client["build"],
+        env={**os.environ, **env, "PYTHONPATH": str(ROOT / client["build"])},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    synced = json.loads(done.stdout)["synced"]
+    assert synced
+    admin = {"Authorization": f"Bearer {environment['MOCKSERVER_ADMIN_TOKEN']}"}
+    with httpx.Client() as http:  # the posts through one replica are in the other's state and journal
+        posts = http.get(f"{reads}/__admin/requests?api=fullfabric&method=POST", headers=admin).json()
+        state = http.get(f"{reads}/__admin/state", headers=admin).json()
+    assert posts and all(entry["status"] in (200, 207) for entry in posts)
+    registered = {entry["registration"]["id"] for entry in state["fullfabric"]["transcripts"]}
+    assert set(synced.values()) <= registered
+
+
+def listed(http: httpx.Client, url: str) -> list[str]:
+    """The ids of every registration a live server lists, page by page."""
+    found: list[str] = []
+    while True:
+        page = http.get(f"{url}{DC_LIST}?limit=100&offset={len(found)}", headers=AUTH).json()["results"]
+        found += [registration["id"] for registration in page]
+        if len(page) < 100:
+            return found
+
+
+def _glob(prefix: str) -> str:
+    return re.sub(r"([*?\[\]\\])", r"\\\1", prefix)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -95,6 +96,27 @@ class TestBounded:
         for name in ("a", "b", "a", "c"):
             client.get(DC_LIST, headers=AUTH | session(name))
         assert client.get("/__admin/sessions").get_json() == ["a", "c"]
+
+
+class TestExpiry:
+    @pytest.fixture
+    def config(self) -> dict[str, Any]:
+        return {"TESTING": True, "SESSION_TTL": 2}
+
+    def test_a_session_unused_for_its_time_to_live_ends(self, client: FlaskClient) -> None:
+        rule = {"name": "down", "respond": {"status": 503}}
+        for name in ("a", "b"):
+            assert client.post("/__admin/failures", json=rule, headers=session(name)).status_code == 201
+        time.sleep(1.2)
+        assert client.get(DC_LIST, headers=AUTH | session("a")).status_code == 503  # used: it lives on
+        time.sleep(1.4)  # b unused for 2.6 s, a for 1.4 s
+        assert client.get("/__admin/sessions").get_json() == ["a"]
+        assert client.get("/__admin/failures", headers=session("a")).get_json()[0]["hits"] == 1
+        # b comes back made afresh from the fixtures: no rule, an empty journal
+        assert client.get(DC_LIST, headers=AUTH | session("b")).status_code == 200
+        assert [
+            entry["status"] for entry in client.get("/__admin/requests", headers=session("b")).get_json()
+        ] == [200]
 
 
 def test_parallel_workers_on_one_server_do_not_see_each_other(live_server: Any) -> None:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import threading
+import time
 from array import array
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -340,18 +341,29 @@ class World:
 
 
 class MemoryStore:
-    """All worlds of one mock, held in this process: the default one, and one per session."""
+    """All worlds of one mock, held in this process: the default one, and one per session.
+
+    Sessions are bounded: beyond `max_sessions` the least recently used is ended, and one unused for
+    `session_ttl` seconds (None: no limit) is ended too."""
 
     # Errors meaning the store cannot be reached just now (none for memory): the request gets a 503.
     unavailable: tuple[type[Exception], ...] = ()
 
-    def __init__(self, settings: Settings, max_sessions: int = 100) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        max_sessions: int = 100,
+        session_ttl: float | None = None,
+        now: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.settings = settings
         self.fixtures = settings.fixtures
-        self.default = self._make_world(None)
         self.max_sessions = max_sessions
-        self._sessions: OrderedDict[str, World] = OrderedDict()
+        self.session_ttl = session_ttl or None
+        self._now = now
+        self._sessions: OrderedDict[str, tuple[World, float]] = OrderedDict()  # least recently used first
         self._lock = threading.Lock()
+        self.default = self._make_world(None)
 
     def world(self, session: str | None = None) -> World:
         """The default world, or the session's, made from the fixtures on first use (the least recently
@@ -359,25 +371,42 @@ class MemoryStore:
         if session is None:
             return self.default
         with self._lock:
-            world = self._sessions.get(session)
-            if world is not None:
+            self._expire()
+            found = self._sessions.get(session)
+            if found is not None:
+                self._sessions[session] = (found[0], self._now())
                 self._sessions.move_to_end(session)
-                return world
+                return found[0]
         world = self._make_world(session)  # built outside the lock: other sessions need not wait for it
         with self._lock:
-            world = self._sessions.setdefault(session, world)
+            world = self._sessions.setdefault(session, (world, 0.0))[0]
+            self._sessions[session] = (world, self._now())
             self._sessions.move_to_end(session)
             while len(self._sessions) > self.max_sessions:
                 self._sessions.popitem(last=False)
         return world
 
+    def _expire(self) -> None:
+        """End the sessions unused for `session_ttl` (call with the lock held)."""
+        if self.session_ttl is None:
+            return
+        oldest = self._now() - self.session_ttl
+        while self._sessions:
+            session, (_, used) = next(iter(self._sessions.items()))
+            if used > oldest:
+                return
+            del self._sessions[session]
+
     def _make_world(self, session: str | None) -> World:
         return World(self.settings)
 
     def sessions(self) -> list[str]:
+        """The sessions, least recently used first."""
         with self._lock:
+            self._expire()
             return list(self._sessions)
 
     def end_session(self, session: str) -> bool:
         with self._lock:
+            self._expire()
             return self._sessions.pop(session, None) is not None

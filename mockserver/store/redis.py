@@ -6,6 +6,7 @@ one Redis."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 import re
@@ -16,7 +17,7 @@ from typing import Any
 import redis
 
 from mockserver.clock import Clock
-from mockserver.errors import MockserverError
+from mockserver.errors import MockserverError, StoreUnavailable
 from mockserver.failures import Call, Rule, build_rule
 from mockserver.fixtures import FixtureError
 from mockserver.fullfabric.transcripts import KEEP, GradeInput, RegistrationItem, _Keep
@@ -25,11 +26,16 @@ from mockserver.journal import _read, select
 from mockserver.store.memory import FullFabricState, MemoryStore, Settings, World, new_registration
 
 # Appends an entry with the next id, atomically, and keeps the newest ARGV[2] entries.
-# KEYS[1]: the list of entries (JSON), KEYS[2]: the id counter; ARGV[1]: the entry as JSON without its id.
+# KEYS[1]: the list of entries (JSON), KEYS[2]: the id counter; ARGV[1]: the entry as JSON without its id,
+# ARGV[3]: the keys' time to live in ms (0: none).
 _APPEND = """
 local id = redis.call('INCR', KEYS[2])
 redis.call('RPUSH', KEYS[1], '{"id":' .. id .. ',' .. string.sub(ARGV[1], 2))
 redis.call('LTRIM', KEYS[1], -tonumber(ARGV[2]), -1)
+if tonumber(ARGV[3]) > 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+  redis.call('PEXPIRE', KEYS[2], ARGV[3])
+end
 return id
 """
 
@@ -37,8 +43,9 @@ return id
 class RedisJournal:
     """The last `size` entries of one world, oldest first, in a Redis list shared by every process."""
 
-    def __init__(self, client: redis.Redis, prefix: str, size: int) -> None:
+    def __init__(self, client: redis.Redis, prefix: str, size: int, ttl_ms: int = 0) -> None:
         self._client = client
+        self._ttl_ms = ttl_ms
         self._entries_key = f"{prefix}:journal"
         self._ids_key = f"{prefix}:journal:ids"
         self.size = size
@@ -49,7 +56,7 @@ class RedisJournal:
         if not entry:
             raise ValueError("a journal entry has fields")
         body = json.dumps(_read(dict(entry)), separators=(",", ":"))
-        self._append(keys=[self._entries_key, self._ids_key], args=[body, self.size])
+        self._append(keys=[self._entries_key, self._ids_key], args=[body, self.size, self._ttl_ms])
 
     def clear(self) -> None:
         """Forget the entries; ids go on counting."""
@@ -72,7 +79,7 @@ class RedisJournal:
 
 # Adds (or, for a chosen id that exists, replaces in place) a rule. KEYS[1]: the order list, KEYS[2]: the
 # made-up id counter, KEYS[3]: the version; ARGV[1]: the key prefix of rules, ARGV[2]: the chosen id or "",
-# ARGV[3]: the spec as JSON. Returns the id.
+# ARGV[3]: the spec as JSON, ARGV[4]: the keys' time to live in ms (0: none). Returns the id.
 _ADD_RULE = """
 local id = ARGV[2]
 if id == '' then
@@ -86,6 +93,9 @@ if redis.call('EXISTS', key) == 0 then
 end
 redis.call('HSET', key, 'spec', ARGV[3], 'hits', 0, 'seen', 0)
 redis.call('INCR', KEYS[3])
+if tonumber(ARGV[4]) > 0 then
+  for _, name in ipairs({key, KEYS[1], KEYS[2], KEYS[3]}) do redis.call('PEXPIRE', name, ARGV[4]) end
+end
 return id
 """
 
@@ -120,9 +130,15 @@ class RedisRuleSet:
     MEMO_SIZE = 1024
 
     def __init__(
-        self, client: redis.Redis, prefix: str, seed: int | None, specs: Iterable[Mapping[str, Any]] = ()
+        self,
+        client: redis.Redis,
+        prefix: str,
+        seed: int | None,
+        specs: Iterable[Mapping[str, Any]] = (),
+        ttl_ms: int = 0,
     ) -> None:
         self._client = client
+        self._ttl_ms = ttl_ms
         self._seed = seed
         self._order = f"{prefix}:rules"
         self._counter = f"{prefix}:rules:counter"
@@ -148,7 +164,7 @@ class RedisRuleSet:
         chosen = spec.get("id") or ""
         stored = json.dumps({name: value for name, value in spec.items() if name != "id"})
         keys = [self._order, self._counter, self._version]
-        rule_id = self._add(keys=keys, args=[self._rule_prefix, chosen, stored]).decode()
+        rule_id = self._add(keys=keys, args=[self._rule_prefix, chosen, stored, self._ttl_ms]).decode()
         return build_rule(rule_id, spec, self._seed)
 
     def get(self, rule_id: str) -> Rule | None:
@@ -158,16 +174,21 @@ class RedisRuleSet:
         with self._client.pipeline() as pipe:
             pipe.lrem(self._order, 0, rule_id)
             pipe.delete(self._rule_prefix + rule_id)
-            pipe.incr(self._version)
-            removed, _, _ = pipe.execute()
+            self._move_version(pipe)
+            removed = pipe.execute()[0]
         return bool(removed)
 
     def clear(self) -> None:
         ids = [rule_id.decode() for rule_id in self._client.lrange(self._order, 0, -1)]
         with self._client.pipeline() as pipe:
             pipe.delete(self._order, *(self._rule_prefix + rule_id for rule_id in ids))
-            pipe.incr(self._version)
+            self._move_version(pipe)
             pipe.execute()
+
+    def _move_version(self, pipe: Any) -> None:
+        pipe.incr(self._version)
+        if self._ttl_ms:
+            pipe.pexpire(self._version, self._ttl_ms)
 
     def __len__(self) -> int:
         return int(self._client.llen(self._order))
@@ -238,6 +259,17 @@ class RedisRuleSet:
 
 # --- state: one ordered log of writes per world ------------------------------------------------------
 
+# Appends an operation to the log of the world as it was made, unless it was made again meanwhile (a reset,
+# an expiry, a Redis that restarted empty). KEYS[1]: the world's "made" key, KEYS[2]: the log; ARGV[1]: the
+# "made" value the writer knows, ARGV[2]: the operation as JSON, ARGV[3]: time to live in ms (0: none).
+# Returns the operation's position, or -1 when the world is not the one the writer knows.
+_APPEND_OPERATION = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
+local position = redis.call('RPUSH', KEYS[2], ARGV[2])
+if tonumber(ARGV[3]) > 0 then redis.call('PEXPIRE', KEYS[2], ARGV[3]) end
+return position
+"""
+
 
 class OperationLog:
     """The writes of one world, in the order every process applies them to its copy of the state.
@@ -247,13 +279,19 @@ class OperationLog:
     applying the log in order gives every process the same state. A process catches up before it reads,
     and after it appends, applies the log up to and including its own operation to learn its outcome."""
 
-    def __init__(self, client: redis.Redis, prefix: str) -> None:
+    def __init__(self, client: redis.Redis, prefix: str, ttl_ms: int = 0) -> None:
         self._client = client
         self._key = f"{prefix}:log"
+        self._made = f"{prefix}:made"
+        self._ttl_ms = ttl_ms
+        self._append = client.register_script(_APPEND_OPERATION)
 
-    def append(self, operation: Mapping[str, Any]) -> int:
-        """Append `operation`; its position in the log (1, 2, …), which no other write shares."""
-        return int(self._client.rpush(self._key, json.dumps(operation, separators=(",", ":"))))
+    def append(self, operation: Mapping[str, Any], made: bytes) -> int | None:
+        """Append `operation` to the world that `made` names; its position in the log (1, 2, …), which no
+        other write shares, or None when the world was made again since (nothing appended)."""
+        body = json.dumps(operation, separators=(",", ":"))
+        position = int(self._append(keys=[self._made, self._key], args=[made, body, self._ttl_ms]))
+        return None if position < 0 else position
 
     def since(self, applied: int) -> list[dict[str, Any]]:
         """The operations after the first `applied` ones, in order."""
@@ -262,19 +300,80 @@ class OperationLog:
     def __len__(self) -> int:
         return int(self._client.llen(self._key))
 
-    def clear(self) -> None:
-        self._client.delete(self._key)
-
 
 # --- worlds and the store -----------------------------------------------------------------------------
+
+# The keys of one world, after its prefix; rules are `<prefix>:rule:<id>` besides.
+WORLD_KEYS = ("made", "log", "journal", "journal:ids", "rules", "rules:counter", "rules:version", "clock")
+
+# Makes a world from the fixtures, in one step: its log, journal and rules emptied, the fixtures' rules
+# added, the clock set and the world marked made with a new value, which tells every process to start
+# again from the fixtures. Unless ARGV[5] is "1", a world already made is kept.
+# KEYS: WORLD_KEYS, then the store's sessions (a sorted set; "" for the default world).
+# ARGV[1]: the new "made" value, ARGV[2]: time to live in ms (0: none), ARGV[3]: the rules' key prefix,
+# ARGV[4]: the clock's frozen instant or "", ARGV[5]: "1" to make it again, ARGV[6]: the session or "",
+# then a chosen rule id (or "") and its spec as JSON, for each of the fixtures' rules.
+# Returns the "made" value of the world as it is now.
+_MAKE = """
+if ARGV[5] ~= '1' then
+  local made = redis.call('GET', KEYS[1])
+  if made then return made end
+end
+for _, id in ipairs(redis.call('LRANGE', KEYS[5], 0, -1)) do redis.call('DEL', ARGV[3] .. id) end
+redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+redis.call('INCR', KEYS[7])
+redis.call('SET', KEYS[8], ARGV[4])
+for i = 7, #ARGV, 2 do
+  local id = ARGV[i]
+  if id == '' then
+    repeat
+      id = 'rule-' .. redis.call('INCR', KEYS[6])
+    until redis.call('EXISTS', ARGV[3] .. id) == 0
+  end
+  if redis.call('EXISTS', ARGV[3] .. id) == 0 then redis.call('RPUSH', KEYS[5], id) end
+  redis.call('HSET', ARGV[3] .. id, 'spec', ARGV[i + 1], 'hits', 0, 'seen', 0)
+end
+redis.call('SET', KEYS[1], ARGV[1])
+local ttl = tonumber(ARGV[2])
+if ttl > 0 then
+  for i = 1, 8 do redis.call('PEXPIRE', KEYS[i], ttl) end
+  for _, id in ipairs(redis.call('LRANGE', KEYS[5], 0, -1)) do redis.call('PEXPIRE', ARGV[3] .. id, ttl) end
+end
+if ARGV[6] ~= '' then
+  local now = redis.call('TIME')
+  redis.call('ZADD', KEYS[9], now[1] * 1000000 + now[2], ARGV[6])
+end
+return ARGV[1]
+"""
+
+# A session's world used: its keys live for another ARGV[1] ms and the session is marked used now.
+# KEYS: WORLD_KEYS, then the store's sessions; ARGV[1]: time to live in ms (0: none), ARGV[2]: the rules'
+# key prefix, ARGV[3]: the session. Returns the world's "made" value, or nil when it is gone.
+_TOUCH = """
+local made = redis.call('GET', KEYS[1])
+if not made then return nil end
+local ttl = tonumber(ARGV[1])
+if ttl > 0 then
+  for i = 1, 8 do redis.call('PEXPIRE', KEYS[i], ttl) end
+  for _, id in ipairs(redis.call('LRANGE', KEYS[5], 0, -1)) do redis.call('PEXPIRE', ARGV[2] .. id, ttl) end
+end
+local now = redis.call('TIME')
+redis.call('ZADD', KEYS[9], now[1] * 1000000 + now[2], ARGV[3])
+return made
+"""
+
+
+class OtherFixtureSet(StoreUnavailable):
+    """The world in Redis was made by a process started on other fixtures: this one cannot serve it."""
 
 
 class RedisClock(Clock):
     """The world's clock, frozen or not, as every process sees it: `frozen_at` lives in Redis."""
 
-    def __init__(self, client: redis.Redis, key: str) -> None:
+    def __init__(self, client: redis.Redis, key: str, ttl_ms: int = 0) -> None:
         self._client = client
         self._key = key
+        self._ttl_ms = ttl_ms
 
     @property  # type: ignore[override]
     def frozen_at(self) -> float | None:
@@ -283,67 +382,95 @@ class RedisClock(Clock):
 
     @frozen_at.setter
     def frozen_at(self, value: float | None) -> None:
-        self._client.set(self._key, "" if value is None else repr(value))
+        self._client.set(self._key, "" if value is None else repr(value), px=self._ttl_ms or None)
 
 
 class RedisWorld(World):
     """A world whose rules, journal and clock are in Redis, and whose state every process keeps, applying
-    the world's operation log in order (see docs/redis-store.md)."""
+    the world's operation log in order (see docs/redis-store.md).
 
-    def __init__(self, settings: Settings, client: redis.Redis, prefix: str) -> None:
-        self._client = client
-        self._prefix = prefix
-        self._log = OperationLog(client, prefix)
+    The world is marked made in Redis with a value naming the fixture set it was made from and a new
+    generation; a process that finds a value other than the one it joined starts again from the fixtures
+    (a reset, an expiry, a Redis restarted empty), and refuses a world made from another fixture set."""
+
+    def __init__(self, settings: Settings, store: RedisStore, session: str | None) -> None:
+        self._store = store
+        self._client = store.client
+        self.session = session
+        self._prefix = store.world_prefix(session)
+        self._ttl_ms = store.session_ttl_ms if session is not None else 0
+        self._keys = [f"{self._prefix}:{name}" for name in WORLD_KEYS] + [
+            store.sessions_key if session is not None else ""
+        ]
+        self._rule_prefix = f"{self._prefix}:rule:"
+        self._log = OperationLog(self._client, self._prefix, self._ttl_ms)
+        self._make = self._client.register_script(_MAKE)
+        self._touch = self._client.register_script(_TOUCH)
+        self._joined: bytes | None = None
         self._applied = 0
-        self._made = f"{prefix}:made"
-        self._seed = self._shared_seed(settings.seed)
         super().__init__(settings)
-        self.clock = RedisClock(client, f"{prefix}:clock")
-        self.journal = RedisJournal(client, prefix, settings.journal_size)  # type: ignore[assignment]
-        self._join()
+        self.clock = RedisClock(self._client, f"{self._prefix}:clock", self._ttl_ms)
+        self.journal = RedisJournal(self._client, self._prefix, settings.journal_size, self._ttl_ms)  # type: ignore[assignment]
+        self.catch_up()
 
-    def _shared_seed(self, seed: int | None) -> int:
-        """The seed of the world's made-up ids: the mock's, or one the first process made for all."""
-        if seed is not None:
-            return seed
-        self._client.set(f"{self._prefix}:seed", random.getrandbits(62), nx=True)
-        return int(self._client.get(f"{self._prefix}:seed") or 0)
+    # making and joining
 
-    def _join(self) -> None:
-        """Use the world as Redis has it, making it from the fixtures when this process is the first (or
-        Redis lost it: restarted empty)."""
+    def make(self, again: bool = False) -> bytes:
+        """Make the world from the fixtures in Redis, unless it is made already (or `again`); the value
+        that marks it made as it is now."""
+        generation = random.getrandbits(62)
+        rules: list[str] = []
+        for spec in self.settings.failures:
+            rules += [spec.get("id") or "", json.dumps({k: v for k, v in spec.items() if k != "id"})]
+        clock = "" if self.settings.clock_start is None else repr(self.settings.clock_start)
+        made = f"{self._store.fixture_set} {generation}"
+        again_flag = "1" if again else "0"
+        args = [made, self._ttl_ms, self._rule_prefix, clock, again_flag, self.session or "", *rules]
+        value: bytes = self._make(keys=self._keys, args=args)
+        return value
+
+    def _join(self, made: bytes) -> None:
+        """Serve the world `made` names: the fixtures' state, the log to apply from its start."""
+        fixture_set, _, generation = made.decode().partition(" ")
+        if fixture_set != self._store.fixture_set:
+            raise OtherFixtureSet(
+                f"the world in Redis was made from another fixture set ({fixture_set[:12]}) than this "
+                f"server's ({self._store.fixture_set[:12]}): give every server on one Redis the same "
+                "fixtures, failures, seed and clock (a server started on other ones makes the worlds again)"
+            )
+        self._seed = self.settings.seed if self.settings.seed is not None else int(generation)
+        self.rules = RedisRuleSet(self._client, self._prefix, self._seed, ttl_ms=self._ttl_ms)  # type: ignore[assignment]
+        self.ids = ObjectIds(self._seed)
+        self.digitalchalk = self.settings.digitalchalk
+        self.fullfabric = FullFabricState(self.settings.fixtures.data["fullfabric"], self.ids, self.clock)
+        self._applied = 0
+        self._joined = made
+
+    def catch_up(self) -> None:
+        """Apply the operations other processes appended since this one last looked; start again from the
+        fixtures when the world was made again (or make it, when Redis no longer has it)."""
         with self.writing:
-            if self._client.set(self._made, "1", nx=True):
-                self._log.clear()
-                self.journal.restart()
-                self.rules.reset(self.settings.failures)  # type: ignore[attr-defined]
-                self.reset_clock()
-            self._applied = 0
-            self._fresh_state()
+            if self.session is None:
+                made = self._client.get(self._keys[0])
+            else:
+                made = self._touch(keys=self._keys, args=[self._ttl_ms, self._rule_prefix, self.session])
+                if made is None:
+                    self._store.forget_expired()
+            if made is None:
+                made = self.make()
+                if self.session is not None:
+                    self._store.evict_beyond_bound()
+            if made != self._joined:
+                self._join(made)
+            self._apply_new()
 
     # rules and state as each process holds them
 
     def clear_failures(self) -> None:
-        self.rules = RedisRuleSet(self._client, self._prefix, self._seed)  # type: ignore[assignment]
+        """The rules are Redis's (made with the world; see `make`)."""
 
     def clear_state(self) -> None:
-        """The state is the log's: nothing to clear here (see `reset`)."""
-
-    def _fresh_state(self) -> None:
-        """The fixtures' state, as the log starts from."""
-        self.ids = ObjectIds(self._seed)
-        self.digitalchalk = self.settings.digitalchalk
-        self.fullfabric = FullFabricState(self.settings.fixtures.data["fullfabric"], self.ids, self.clock)
-
-    def catch_up(self) -> None:
-        """Apply the operations other processes appended since this one last looked. A world Redis no
-        longer has (it restarted empty) is made again from the fixtures."""
-        with self.writing:
-            if not self._client.exists(self._made):
-                self._seed = self._shared_seed(self.settings.seed)
-                self.clear_failures()
-                self._join()
-            self._apply_new()
+        """The state is the log's (see `_join`)."""
 
     def _apply_new(self) -> dict[int, Any]:
         results: dict[int, Any] = {}
@@ -353,9 +480,11 @@ class RedisWorld(World):
         return results
 
     def _write(self, operation: dict[str, Any]) -> Any:
-        """Append `operation`, apply the log through it, and give its outcome (raised if an error)."""
+        """Append `operation`, apply the log through it, and give its outcome (raised if an error). A world
+        made again since this process last looked (a reset through another) is caught up with first."""
         with self.writing:
-            position = self._log.append(operation)
+            while (position := self._log.append(operation, self._joined or b"")) is None:
+                self.catch_up()
             outcome = self._apply_new()[position]
         if isinstance(outcome, Exception):
             raise outcome
@@ -364,9 +493,6 @@ class RedisWorld(World):
     def _apply(self, operation: Mapping[str, Any], position: int) -> Any:
         kind = operation["op"]
         try:
-            if kind == "reset":
-                self._fresh_state()
-                return None
             if kind == "add":
                 return World.add_records(
                     self, operation["api"], operation["collection"], operation["records"]
@@ -427,11 +553,9 @@ class RedisWorld(World):
         return outcomes
 
     def reset(self) -> None:
+        """Back to the fixtures in one step, for every process: the world made again."""
         with self.writing:
-            self.rules.reset(self.settings.failures)  # type: ignore[attr-defined]
-            self.journal.restart()
-            self.reset_clock()
-            self._write({"op": "reset"})
+            self._join(self.make(again=True))
 
 
 def _raw(item: RegistrationItem) -> dict[str, Any]:
@@ -456,30 +580,94 @@ def _item(raw: Mapping[str, Any]) -> RegistrationItem:
 
 class RedisStore(MemoryStore):
     """Worlds whose rules, journal, clock and writes are in Redis, shared by every process that uses the
-    same Redis and prefix; each request first applies what other processes wrote."""
+    same Redis and prefix; each request first applies what other processes wrote.
 
-    unavailable = (redis.RedisError,)
+    Sessions are listed in Redis (a sorted set, by last use), bounded across processes, and their keys
+    expire in Redis after `session_ttl` seconds unused. A process started on other fixtures than the
+    worlds in Redis were made from makes them again (see `fixture_set_of`)."""
+
+    unavailable = (redis.RedisError, StoreUnavailable)
 
     def __init__(
-        self, settings: Settings, url: str, prefix: str = "mockserver", max_sessions: int = 100
+        self,
+        settings: Settings,
+        url: str,
+        prefix: str = "mockserver",
+        max_sessions: int = 100,
+        session_ttl: float | None = None,
     ) -> None:
         self.client = redis.Redis.from_url(url)
         self.prefix = prefix
-        super().__init__(settings, max_sessions)
+        self.sessions_key = f"{prefix}:sessions"
+        self.session_ttl_ms = max(1, round(session_ttl * 1000)) if session_ttl else 0
+        self.fixture_set = fixture_set_of(settings)
+        made = self.client.get(f"{self.world_prefix(None)}:made")
+        if made is not None and made.decode().partition(" ")[0] != self.fixture_set:
+            self._delete_worlds()  # made from other fixtures: made again from these
+        super().__init__(settings, max_sessions, session_ttl)
+
+    def world_prefix(self, session: str | None) -> str:
+        return f"{self.prefix}:default" if session is None else f"{self.prefix}:session:{session}"
 
     def _make_world(self, session: str | None) -> World:
-        return RedisWorld(self.settings, self.client, f"{self.prefix}:{session or '-'}")
+        return RedisWorld(self.settings, self, session)
 
     def world(self, session: str | None = None) -> World:
         world = super().world(session)
         world.catch_up()  # type: ignore[attr-defined]
         return world
 
+    def sessions(self) -> list[str]:
+        """The sessions of every process, least recently used first."""
+        self.forget_expired()
+        return [session.decode() for session in self.client.zrange(self.sessions_key, 0, -1)]
+
+    def forget_expired(self) -> None:
+        """Take sessions unused for the time to live off the list (Redis expired their keys)."""
+        if self.session_ttl_ms:
+            seconds, microseconds = self.client.time()
+            now = seconds * 1_000_000 + microseconds  # as the sessions are scored: microseconds
+            self.client.zremrangebyscore(self.sessions_key, "-inf", now - self.session_ttl_ms * 1000)
+
+    def evict_beyond_bound(self) -> None:
+        """End the least recently used sessions beyond `max_sessions` (a session was just made)."""
+        self.forget_expired()
+        excess = int(self.client.zcard(self.sessions_key)) - self.max_sessions
+        if excess > 0:
+            for session, _ in self.client.zpopmin(self.sessions_key, excess):
+                self._delete_keys(self.world_prefix(session.decode()))
+
     def end_session(self, session: str) -> bool:
         """End the session here, and its world in Redis: coming back starts afresh from the fixtures."""
-        ended = super().end_session(session)
-        pattern = re.sub(r"([*?\[\]\\])", r"\\\1", f"{self.prefix}:{session}:") + "*"
-        keys = list(self.client.scan_iter(match=pattern))
-        if keys:
-            self.client.delete(*keys)
-        return ended
+        here = super().end_session(session)
+        listed = bool(self.client.zrem(self.sessions_key, session))
+        self._delete_keys(self.world_prefix(session))
+        return here or listed
+
+    def _delete_worlds(self) -> None:
+        self._delete_keys(self.world_prefix(None))
+        self._delete_keys(f"{self.prefix}:session")
+        self.client.delete(self.sessions_key)
+
+    def _delete_keys(self, prefix: str) -> None:
+        """Delete every key under `prefix` (followed by `:`)."""
+        pattern = re.sub(r"([*?\[\]\\])", r"\\\1", f"{prefix}:") + "*"
+        keys = list(self.client.scan_iter(match=pattern, count=1000))
+        for start in range(0, len(keys), 1000):
+            self.client.delete(*keys[start : start + 1000])
+
+
+def fixture_set_of(settings: Settings) -> str:
+    """A digest of what a world is made from: the fixture files' bytes (or the data, without a file), the
+    failure rules, the seed and the clock. Processes sharing a world must agree on it."""
+    digest = hashlib.sha256()
+    for vendor, source in sorted(settings.fixtures.sources.items()):
+        digest.update(vendor.encode() + b"\0")
+        if source is None:
+            digest.update(json.dumps(settings.fixtures.data[vendor], sort_keys=True, default=str).encode())
+        else:
+            digest.update(source.read_bytes())
+        digest.update(b"\0")
+    rest = [list(settings.failures), settings.seed, settings.clock_start]
+    digest.update(json.dumps(rest, sort_keys=True, default=str).encode())
+    return digest.hexdigest()
