@@ -42,7 +42,7 @@ $(BENCH_STAMP): $(STAMP) pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	touch $@
 
-bench-tools: $(BENCH_STAMP)
+bench-tools: $(BENCH_STAMP) redis-server
 	@command -v wrk >/dev/null || (apt-get update && apt-get install -y wrk)
 
 bench: bench-tools

@@ -54,6 +54,7 @@ SLOW_MS = 1000  # the latency rule's
 HELD = THREADS // 2  # requests held by it at once
 SESSION = "X-Mockserver-Session"
 LOAD_COLUMNS = ("req/s", "p50", "p99")
+REDIS_WORKERS = 4
 
 
 @dataclass(frozen=True)
@@ -412,6 +413,50 @@ class Bench:
             during.max_ms,
         )
 
+    def redis_store(self) -> None:
+        """The list and a FullFabric post on the Redis store, with 1 and 4 workers, beside the in-memory
+        store; and what the operation log holds in Redis after the posts."""
+        rows: list[list[str]] = []
+        baselines: dict[str, WrkResult] = {}
+        posts = 0  # measured, into the logs in Redis
+        with servers.redis_server() as url:
+            for name, args in (
+                ("in memory, 1 process", ()),
+                ("Redis, 1 worker", ("--store", url)),
+                (f"Redis, {REDIS_WORKERS} workers", ("--store", url, "--workers", str(REDIS_WORKERS))),
+            ):
+                env = {"MOCKSERVER_STORE_PREFIX": f"bench-{len(rows)}"}
+                with servers.mock(*args, env=env) as server:
+                    loads = {
+                        "list": Request(server.url(DC_LIST), headers=AUTH),
+                        "list, new each time": Request(server.url(DC_LIST), headers=AUTH, hosts=1000),
+                        "post of 10 items": ff_request(server, 10),
+                    }
+                    for what, request in loads.items():
+                        result = self.measure(f"{name}: {what}", request)
+                        baseline = baselines.setdefault(what, result)
+                        posts += result.requests if "post" in what and args else 0
+                        rows.append(
+                            load_row(f"{what}: {name}", result, None if result is baseline else baseline)
+                        )
+            held = servers.redis_memory(url)
+        loads_first = ("list:", "list, new each time:", "post of 10 items:")
+        rows.sort(key=lambda row: next(n for n, load in enumerate(loads_first) if row[0].startswith(load)))
+        lines = [
+            "`mockserver run --store redis://…` on a redis-server of its own on the same machine, with 1 and "
+            f"{REDIS_WORKERS} worker processes, beside the in-memory store (each on a fresh server, "
+            f"`wrk -t1 -c{CONNECTIONS}`). With Redis every request asks it whether other processes wrote "
+            "(one round trip) and appends its journal entry there (a second); a write is appended to the "
+            "world's operation log and applied by every process. The machine has 2 cores for wrk, Redis and "
+            "the workers together.",
+            "",
+            *table(("load: store", *LOAD_COLUMNS, "req/s ratio to in memory"), rows),
+            "",
+            f"Redis held {quantity(held, 'MiB')} after the runs: {number(posts)} posts of 10 items measured "
+            "on the Redis store, plus warm-up, each one operation in its world's log until a reset.",
+        ]
+        self.report.add("Redis store", lines)
+
     def startup(self, bare: Served, large: Path) -> None:
         """`mockserver run` to its first healthy answer, on the default fixtures and on the large ones."""
         times = []
@@ -591,6 +636,7 @@ def main(argv: list[str] | None = None) -> int:
     bench.dc_list(bare)
     bench.ff_posts()
     bench.costs()
+    bench.redis_store()
     bench.startup(bare, large)
     bench.large(large)
     wall = time.monotonic() - _started

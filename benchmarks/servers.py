@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import http.client
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -11,6 +13,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -160,6 +164,47 @@ def mock(*args: str, env: dict[str, str] | None = None, timeout: float = HEALTH_
     port = free_port()
     argv = [sys.executable, "-m", "mockserver", "run", "--port", str(port), *args]
     return Server("mockserver (granian)", argv, port, "/__admin/health", env=env, timeout=timeout)
+
+
+@contextmanager
+def redis_server() -> Iterator[str]:
+    """A `redis-server` on a free port, keeping nothing on disk; its URL."""
+    if shutil.which("redis-server") is None:
+        raise ServerError(
+            "redis-server is not installed: `make bench` installs it (apt-get install redis-server)"
+        )
+    port = free_port()
+    argv = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + HEALTH_TIMEOUT_SECONDS
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                    sock.sendall(b"PING\r\n")
+                    if sock.recv(16).startswith(b"+PONG"):
+                        break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise ServerError(f"redis-server did not answer on port {port}") from None
+                time.sleep(0.02)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=STOP_TIMEOUT_SECONDS)
+
+
+def redis_memory(url: str) -> float:
+    """What a Redis holds, `used_memory`, in MiB."""
+    port = int(url.rsplit(":", 1)[1].split("/")[0])
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(b"INFO memory\r\n")
+        data = b""
+        while b"used_memory:" not in data or not data.endswith(b"\r\n"):
+            data += sock.recv(65536)
+    found = re.search(rb"^used_memory:(\d+)", data, re.M)
+    assert found, data
+    return int(found.group(1)) / 1024**2
 
 
 # The candidate WSGI servers, each with one process and a pool of `threads` threads.

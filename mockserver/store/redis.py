@@ -148,6 +148,7 @@ class RedisRuleSet:
         self._count_match = client.register_script(_COUNT_MATCH)
         self._hit = client.register_script(_HIT)
         self._cache: tuple[bytes | None, list[Rule]] = (b"", [])
+        self._noted: bytes | None = None  # the version a catch-up just read; None: read it when needed
         self._may_fire: dict[tuple[Any, ...], bool] = {}
         for spec in specs:
             self.add(spec)
@@ -165,6 +166,7 @@ class RedisRuleSet:
         stored = json.dumps({name: value for name, value in spec.items() if name != "id"})
         keys = [self._order, self._counter, self._version]
         rule_id = self._add(keys=keys, args=[self._rule_prefix, chosen, stored, self._ttl_ms]).decode()
+        self._noted = None
         return build_rule(rule_id, spec, self._seed)
 
     def get(self, rule_id: str) -> Rule | None:
@@ -186,6 +188,7 @@ class RedisRuleSet:
             pipe.execute()
 
     def _move_version(self, pipe: Any) -> None:
+        self._noted = None
         pipe.incr(self._version)
         if self._ttl_ms:
             pipe.pexpire(self._version, self._ttl_ms)
@@ -238,9 +241,14 @@ class RedisRuleSet:
     def _rules(self) -> list[Rule]:
         return self._current()[1]
 
+    def note_version(self, version: bytes | None) -> None:
+        """The rules' version as a request's catch-up read it, which saves reading it again for that
+        request; a change through this process forgets it."""
+        self._noted = version
+
     def _current(self) -> tuple[bytes | None, list[Rule]]:
         """The rules' version and their matchers, rebuilt when another process (or this one) changed them."""
-        version = self._client.get(self._version)
+        version = self._noted if self._noted is not None else self._client.get(self._version)
         cached_version, rules = self._cache
         if version != cached_version:
             ids = [rule_id.decode() for rule_id in self._client.lrange(self._order, 0, -1)]
@@ -448,21 +456,39 @@ class RedisWorld(World):
 
     def catch_up(self) -> None:
         """Apply the operations other processes appended since this one last looked; start again from the
-        fixtures when the world was made again (or make it, when Redis no longer has it)."""
+        fixtures when the world was made again (or make it, when Redis no longer has it).
+
+        One round trip when nothing changed, and no lock: the world's mark, the operations after the ones
+        applied, and the rules' version (which the rules then use for this request: see `RedisRuleSet`)."""
+        applied, joined = self._applied, self._joined
+        with self._client.pipeline(transaction=False) as pipe:
+            self._mark(pipe)
+            pipe.lrange(self._keys[1], applied, -1)
+            pipe.get(f"{self._prefix}:rules:version")
+            made, operations, version = pipe.execute()
+        if made is not None and made == joined and not operations:
+            self.rules.note_version(version)  # type: ignore[attr-defined]
+            return
         with self.writing:
-            if self.session is None:
-                made = self._client.get(self._keys[0])
-            else:
-                made = self._touch(keys=self._keys, args=[self._ttl_ms, self._rule_prefix, self.session])
-                if made is None:
-                    self._store.forget_expired()
+            made = self._mark(self._client)
             if made is None:
+                if self.session is not None:
+                    self._store.forget_expired()
                 made = self.make()
                 if self.session is not None:
                     self._store.evict_beyond_bound()
             if made != self._joined:
                 self._join(made)
             self._apply_new()
+
+    def _mark(self, client: Any) -> Any:
+        """The world's "made" value (None: gone), through `client` (a pipeline queues it); using a session
+        keeps it alive and marks it used."""
+        if self.session is None:
+            return client.get(self._keys[0])
+        return self._touch(
+            keys=self._keys, args=[self._ttl_ms, self._rule_prefix, self.session], client=client
+        )
 
     # rules and state as each process holds them
 
