@@ -7,10 +7,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -32,6 +35,7 @@ from .conftest import (
     RedisServer,
     ff_path,
     ff_post,
+    free_port,
 )
 
 
@@ -355,6 +359,40 @@ def test_the_compose_example_s_scaled_variant_shares_one_truth_between_its_repli
     assert posts and all(entry["status"] in (200, 207) for entry in posts)
     registered = {entry["registration"]["id"] for entry in state["fullfabric"]["transcripts"]}
     assert set(synced.values()) <= registered
+
+
+def test_the_readme_s_scaling_out_example_runs_as_shown(tmp_path: Path) -> None:
+    """The README's commands, pasted into a shell (on free ports): the rule set through one server fires
+    on the other, and the first server's journal has the request."""
+    section = (ROOT / "README.md").read_text().split("## Scaling out", 1)[1]
+    commands = re.search(r"```sh\n(.*?)```", section, re.S)
+    assert commands
+    script = commands[1]
+    for port in ("6379", "8080", "8081"):
+        script = script.replace(port, str(free_port()))
+    script = script.replace(".venv/bin/mockserver", f"{sys.executable} -m mockserver")
+    output = tmp_path / "output"
+    with output.open("w") as out:  # the servers write there too, and go on after the script
+        shell = subprocess.Popen(
+            ["bash", "-c", f"{script}\necho '~done~'"],
+            cwd=tmp_path,
+            stdout=out,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while "~done~" not in output.read_text() and time.monotonic() < deadline:
+                time.sleep(0.1)
+        finally:
+            os.killpg(shell.pid, signal.SIGTERM)
+            shell.wait(timeout=10)
+    printed = output.read_text().splitlines()
+    assert "~done~" in printed
+    lines = [line for line in printed if line.startswith(("{", "[")) or line.isdigit()]
+    rule, status, journal = json.loads(lines[0]), lines[1].split()[0], json.loads(lines[2])
+    assert (rule["times"], rule["hits"], status) == (1, 0, "503")
+    assert [(entry["method"], entry["status"]) for entry in journal] == [("GET", 503)]
 
 
 def listed(http: httpx.Client, url: str) -> list[str]:

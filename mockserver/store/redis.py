@@ -414,8 +414,9 @@ class RedisWorld(World):
         self._log = OperationLog(self._client, self._prefix, self._ttl_ms)
         self._make = self._client.register_script(_MAKE)
         self._touch = self._client.register_script(_TOUCH)
-        self._joined: bytes | None = None
-        self._applied = 0
+        # The world this process serves (its "made" value) and how many of its operations it applied: one
+        # attribute, so that a catch-up reading it without the lock sees the two agree.
+        self._position: tuple[bytes | None, int] = (None, 0)
         super().__init__(settings)
         self.clock = RedisClock(self._client, f"{self._prefix}:clock", self._ttl_ms)
         self.journal = RedisJournal(self._client, self._prefix, settings.journal_size, self._ttl_ms)  # type: ignore[assignment]
@@ -451,8 +452,7 @@ class RedisWorld(World):
         self.ids = ObjectIds(self._seed)
         self.digitalchalk = self.settings.digitalchalk
         self.fullfabric = FullFabricState(self.settings.fixtures.data["fullfabric"], self.ids, self.clock)
-        self._applied = 0
-        self._joined = made
+        self._position = (made, 0)
 
     def catch_up(self) -> None:
         """Apply the operations other processes appended since this one last looked; start again from the
@@ -460,7 +460,7 @@ class RedisWorld(World):
 
         One round trip when nothing changed, and no lock: the world's mark, the operations after the ones
         applied, and the rules' version (which the rules then use for this request: see `RedisRuleSet`)."""
-        applied, joined = self._applied, self._joined
+        joined, applied = self._position
         with self._client.pipeline(transaction=False) as pipe:
             self._mark(pipe)
             pipe.lrange(self._keys[1], applied, -1)
@@ -477,7 +477,7 @@ class RedisWorld(World):
                 made = self.make()
                 if self.session is not None:
                     self._store.evict_beyond_bound()
-            if made != self._joined:
+            if made != self._position[0]:
                 self._join(made)
             self._apply_new()
 
@@ -500,16 +500,18 @@ class RedisWorld(World):
 
     def _apply_new(self) -> dict[int, Any]:
         results: dict[int, Any] = {}
-        for operation in self._log.since(self._applied):
-            self._applied += 1
-            results[self._applied] = self._apply(operation, self._applied)
+        made, applied = self._position
+        for operation in self._log.since(applied):
+            applied += 1
+            results[applied] = self._apply(operation, applied)
+            self._position = (made, applied)
         return results
 
     def _write(self, operation: dict[str, Any]) -> Any:
         """Append `operation`, apply the log through it, and give its outcome (raised if an error). A world
         made again since this process last looked (a reset through another) is caught up with first."""
         with self.writing:
-            while (position := self._log.append(operation, self._joined or b"")) is None:
+            while (position := self._log.append(operation, self._position[0] or b"")) is None:
                 self.catch_up()
             outcome = self._apply_new()[position]
         if isinstance(outcome, Exception):
