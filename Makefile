@@ -26,7 +26,7 @@ lint: install
 	$(BIN)/ruff format --check .
 
 test: lint redis-server
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2  # two processes: most tests wait on a server or schemathesis
 	cd examples/grade-sync && $(CURDIR)/$(BIN)/pytest -n 4
 	$(MAKE) bench-smoke
 

@@ -101,15 +101,15 @@ class TestBounded:
 class TestExpiry:
     @pytest.fixture
     def config(self) -> dict[str, Any]:
-        return {"TESTING": True, "SESSION_TTL": 2}
+        return {"TESTING": True, "SESSION_TTL": 3}
 
     def test_a_session_unused_for_its_time_to_live_ends(self, client: FlaskClient) -> None:
         rule = {"name": "down", "respond": {"status": 503}}
         for name in ("a", "b"):
             assert client.post("/__admin/failures", json=rule, headers=session(name)).status_code == 201
-        time.sleep(1.2)
+        time.sleep(1.5)
         assert client.get(DC_LIST, headers=AUTH | session("a")).status_code == 503  # used: it lives on
-        time.sleep(1.4)  # b unused for 2.6 s, a for 1.4 s
+        time.sleep(2.25)  # b unused for 3.75 s, a for 2.25 s: 0.75 s either side of the time to live
         assert client.get("/__admin/sessions").get_json() == ["a"]
         assert client.get("/__admin/failures", headers=session("a")).get_json()[0]["hits"] == 1
         # b comes back made afresh from the fixtures: no rule, an empty journal
