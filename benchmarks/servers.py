@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.client
 import os
-import re
 import shutil
 import signal
 import socket
@@ -192,19 +191,6 @@ def redis_server() -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=STOP_TIMEOUT_SECONDS)
-
-
-def redis_memory(url: str) -> float:
-    """What a Redis holds, `used_memory`, in MiB."""
-    port = int(url.rsplit(":", 1)[1].split("/")[0])
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
-        sock.sendall(b"INFO memory\r\n")
-        data = b""
-        while b"used_memory:" not in data or not data.endswith(b"\r\n"):
-            data += sock.recv(65536)
-    found = re.search(rb"^used_memory:(\d+)", data, re.M)
-    assert found, data
-    return int(found.group(1)) / 1024**2
 
 
 # The candidate WSGI servers, each with one process and a pool of `threads` threads.

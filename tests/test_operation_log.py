@@ -18,10 +18,11 @@ def test_writes_from_two_processes_are_seen_by_both_in_one_order(
     client.set(f"{redis_prefix}:made", b"world 1")
     first = OperationLog(client, redis_prefix)
     second = OperationLog(redis.Redis.from_url(redis_server.url), redis_prefix)
-    assert first.append({"op": "a"}, b"world 1") == 1
-    assert second.append({"op": "b"}, b"world 1") == 2
-    assert first.since(0) == second.since(0) == [{"op": "a"}, {"op": "b"}]
-    assert second.since(1) == [{"op": "b"}] and first.since(2) == []
+    assert first.append({"op": "a"}, b"world 1") == (1, [{"op": "a"}])
+    assert second.append({"op": "b"}, b"world 1") == (2, [{"op": "a"}, {"op": "b"}])  # applied none yet
+    assert first.append({"op": "c"}, b"world 1", applied=1) == (3, [{"op": "b"}, {"op": "c"}])
+    assert first.since(0) == second.since(0) == [{"op": "a"}, {"op": "b"}, {"op": "c"}]
+    assert second.since(2) == [{"op": "c"}] and first.since(3) == []
 
 
 def test_a_write_to_a_world_made_again_since_is_refused(redis_server: RedisServer, redis_prefix: str) -> None:
@@ -31,7 +32,7 @@ def test_a_write_to_a_world_made_again_since_is_refused(redis_server: RedisServe
     client.set(f"{redis_prefix}:made", b"world 2")
     assert log.append({"op": "a"}, b"world 1") is None
     assert len(log) == 0
-    assert log.append({"op": "a"}, b"world 2") == 1
+    assert log.append({"op": "a"}, b"world 2") == (1, [{"op": "a"}])
 
 
 def test_a_session_log_lives_for_its_time_to_live(redis_server: RedisServer, redis_prefix: str) -> None:
@@ -54,7 +55,9 @@ def test_concurrent_appends_lose_nothing_and_each_has_its_place(
         log = logs[worker % 2]
         start.wait()
         for number in range(50):
-            position = log.append({"worker": worker, "number": number}, b"world 1")
+            appended = log.append({"worker": worker, "number": number}, b"world 1")
+            assert appended is not None
+            position = appended[0]
             with lock:
                 positions[position] = (worker, number)
 

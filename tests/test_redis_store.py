@@ -32,6 +32,7 @@ from .conftest import (
     PROFILE,
     ROOT,
     UNIT_ONE_GRADE,
+    LiveServer,
     RedisServer,
     ff_path,
     ff_post,
@@ -191,6 +192,26 @@ def test_while_redis_is_gone_requests_get_503_and_then_it_recovers(redis_prefix:
         assert [entry["status"] for entry in client.get("/__admin/requests").get_json()] == [200, 200]
     finally:
         server.stop()
+
+
+def test_a_live_server_answers_503_while_redis_is_gone_and_recovers_when_it_returns() -> None:
+    redis_server = RedisServer()
+    redis_server.start()
+    server = LiveServer("--store", redis_server.url, "--workers", "2")  # not the fixture: 503s are expected
+    try:
+        server.wait_healthy()
+        with httpx.Client(base_url=server.url) as http:
+            assert http.get(DC_LIST, headers=AUTH).status_code == 200
+            redis_server.stop()
+            assert [http.get(DC_LIST, headers=AUTH).status_code for _ in range(4)] == [503] * 4
+            assert http.get("/__admin/health").status_code == 503  # a replica cut off is unhealthy
+            redis_server.start()
+            assert [http.get(DC_LIST, headers=AUTH).status_code for _ in range(4)] == [200] * 4
+            assert [entry["status"] for entry in http.get("/__admin/requests").json()] == [200] * 4
+    finally:
+        assert server.stop() == 0
+        server.close()
+        redis_server.stop()
 
 
 def session(name: str) -> dict[str, str]:

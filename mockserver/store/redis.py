@@ -269,13 +269,15 @@ class RedisRuleSet:
 
 # Appends an operation to the log of the world as it was made, unless it was made again meanwhile (a reset,
 # an expiry, a Redis that restarted empty). KEYS[1]: the world's "made" key, KEYS[2]: the log; ARGV[1]: the
-# "made" value the writer knows, ARGV[2]: the operation as JSON, ARGV[3]: time to live in ms (0: none).
-# Returns the operation's position, or -1 when the world is not the one the writer knows.
+# "made" value the writer knows, ARGV[2]: the operation as JSON, ARGV[3]: time to live in ms (0: none),
+# ARGV[4]: how many operations the writer applied. Returns the operation's position and the operations
+# from the first the writer did not apply through its own, or -1 when the world is not the one the writer
+# knows.
 _APPEND_OPERATION = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
 local position = redis.call('RPUSH', KEYS[2], ARGV[2])
 if tonumber(ARGV[3]) > 0 then redis.call('PEXPIRE', KEYS[2], ARGV[3]) end
-return position
+return {position, redis.call('LRANGE', KEYS[2], tonumber(ARGV[4]), position - 1)}
 """
 
 
@@ -294,12 +296,18 @@ class OperationLog:
         self._ttl_ms = ttl_ms
         self._append = client.register_script(_APPEND_OPERATION)
 
-    def append(self, operation: Mapping[str, Any], made: bytes) -> int | None:
-        """Append `operation` to the world that `made` names; its position in the log (1, 2, …), which no
-        other write shares, or None when the world was made again since (nothing appended)."""
+    def append(
+        self, operation: Mapping[str, Any], made: bytes, applied: int = 0
+    ) -> tuple[int, list[dict[str, Any]]] | None:
+        """Append `operation` to the world that `made` names: its position in the log (1, 2, …), which no
+        other write shares, and the operations after the first `applied`, through it (one round trip);
+        None when the world was made again since (nothing appended)."""
         body = json.dumps(operation, separators=(",", ":"))
-        position = int(self._append(keys=[self._made, self._key], args=[made, body, self._ttl_ms]))
-        return None if position < 0 else position
+        reply = self._append(keys=[self._made, self._key], args=[made, body, self._ttl_ms, applied])
+        if reply == -1:
+            return None
+        position, operations = reply
+        return int(position), [json.loads(item) for item in operations]
 
     def since(self, applied: int) -> list[dict[str, Any]]:
         """The operations after the first `applied` ones, in order."""
@@ -498,10 +506,14 @@ class RedisWorld(World):
     def clear_state(self) -> None:
         """The state is the log's (see `_join`)."""
 
-    def _apply_new(self) -> dict[int, Any]:
+    def _apply_new(self) -> None:
+        self._apply_operations(self._log.since(self._position[1]))
+
+    def _apply_operations(self, operations: list[dict[str, Any]]) -> dict[int, Any]:
+        """Apply `operations`, the next ones of the log (call with the lock held); their outcomes."""
         results: dict[int, Any] = {}
         made, applied = self._position
-        for operation in self._log.since(applied):
+        for operation in operations:
             applied += 1
             results[applied] = self._apply(operation, applied)
             self._position = (made, applied)
@@ -511,9 +523,12 @@ class RedisWorld(World):
         """Append `operation`, apply the log through it, and give its outcome (raised if an error). A world
         made again since this process last looked (a reset through another) is caught up with first."""
         with self.writing:
-            while (position := self._log.append(operation, self._position[0] or b"")) is None:
+            while (
+                appended := self._log.append(operation, self._position[0] or b"", self._position[1])
+            ) is None:
                 self.catch_up()
-            outcome = self._apply_new()[position]
+            position, operations = appended
+            outcome = self._apply_operations(operations)[position]
         if isinstance(outcome, Exception):
             raise outcome
         return outcome
