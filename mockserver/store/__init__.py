@@ -1,4 +1,4 @@
-"""The one seam for state: views reach data only through a store (in memory now; Redis later)."""
+"""The one seam for state: views reach data only through a store (memory, or `redis.RedisStore`)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,10 @@
-"""Pieces of the Redis store (PRODUCT.md section 8), so that several processes share one truth.
+"""The Redis store (PRODUCT.md section 8): several processes, one truth.
 
-So far: the request journal, a capped list every process appends to and reads; and the failure rules,
-with hits counted atomically. Keys are prefixed per world, so that sessions and several mocks can share
-one Redis."""
+Each world (the default one, and one per session) has its keys under a prefix in Redis: its request
+journal, a capped list every process appends to and reads; its failure rules, with hits counted atomically;
+its clock; and its operation log, the writes every process applies in one order to its own copy of the
+state. Sessions are listed in a sorted set and their keys expire when unused. docs/redis-store.md has the
+design."""
 
 from __future__ import annotations
 
