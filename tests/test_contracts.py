@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 import yaml
 
-from .conftest import DC_LIST, default_fixture, free_port
+from .conftest import DC_LIST, RedisServer, default_fixture, free_port
 
 MOCKSERVER = Path(sys.executable).with_name("mockserver")
 # Servers run with an admin token, so that `ignored_auth` checks the admin API's too.
@@ -85,6 +85,32 @@ def test_schemathesis_finds_no_failure(
         covered = re.search(r"API Links:\s+(\d+) covered / (\d+) selected", result.stdout)
         assert covered and covered[1] == covered[2] and int(covered[1]) >= STATEFUL[contract], result.stdout
     assert summary(result) == [f"mockserver verify {server.url}:", f"  {contract:<13} passed"]
+
+
+def test_schemathesis_finds_no_failure_on_the_redis_store_with_two_workers(
+    live_server: Any, token_fixtures: Path, tmp_path: Path, redis_server: RedisServer, redis_prefix: str
+) -> None:
+    """Every contract, fewer examples, against a server whose worlds are in Redis and whose requests are
+    spread over two processes: the contracts hold there too, and nothing reaching Redis makes a 5xx."""
+    env = {
+        "MOCKSERVER_ADMIN_TOKEN": ADMIN_TOKEN,
+        "MOCKSERVER_STORE_PREFIX": redis_prefix.replace("[", "(").replace("]", ")"),
+    }
+    server = live_server(
+        "--fixtures", str(token_fixtures), "--store", redis_server.url, "--workers", "2", env=env
+    )
+    apis = [option for contract, _ in CONTRACTS for option in ("--api", contract)]
+    result = verify(
+        server.url,
+        *(*apis, *TOKENS, "--admin-token", ADMIN_TOKEN),
+        *("--seed", "1", "--max-examples", "50", "--workers", "1"),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert result.stdout.count("✅ Stateful") == len(STATEFUL) + 1  # the admin API has links too
+    first, *apis_passed = summary(result)
+    assert first == f"mockserver verify {server.url}:"
+    assert sorted(apis_passed) == sorted(f"  {contract:<13} passed" for contract, _ in CONTRACTS)
 
 
 def test_verify_fails_when_the_server_breaks_its_contract(live_server: Any, tmp_path: Path) -> None:
