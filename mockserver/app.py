@@ -85,7 +85,8 @@ def _store(app: Flask, settings: Settings) -> MemoryStore:
         from mockserver.store.redis import RedisStore
 
         try:
-            return RedisStore(settings, where, app.config["STORE_PREFIX"], **sessions)
+            every = app.config["LOG_SNAPSHOT_EVERY"]
+            return RedisStore(settings, where, app.config["STORE_PREFIX"], **sessions, snapshot_every=every)
         except RedisError as error:
             raise StoreUnavailable(f"cannot use the store {where}: {error}") from None
     raise ValueError(f"STORE must be memory or a redis:// URL, not {where!r}")

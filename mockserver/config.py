@@ -29,6 +29,9 @@ DEFAULTS: dict[str, Any] = {
     # shared by every process using that Redis and prefix (see docs/redis-store.md).
     "STORE": "memory",
     "STORE_PREFIX": "mockserver",
+    # Redis store: a world's log of writes is compacted into a snapshot of its state every this many writes
+    # (0: only by a reset); worlds of more than 100,000 registrations are not.
+    "LOG_SNAPSHOT_EVERY": 1000,
 }
 
 # Settings of `mockserver run` that concern the server rather than the app.

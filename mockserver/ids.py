@@ -14,6 +14,15 @@ class ObjectIds:
         self._process = rng.getrandbits(40)
         self._counter = rng.getrandbits(24)
 
+    @property
+    def counter(self) -> int:
+        """Where the sequence is: with the seed, all it takes to go on making the same ids."""
+        return self._counter
+
+    @counter.setter
+    def counter(self, value: int) -> None:
+        self._counter = value
+
     def new(self, created_at: int) -> str:
         """A fresh id whose first 4 bytes are `created_at` (unix seconds), as in `65e6e5aa…` = 1709630890."""
         self._counter = (self._counter + 1) % (1 << 24)

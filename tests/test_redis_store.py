@@ -29,6 +29,7 @@ from .conftest import (
     COURSE,
     DC_LIST,
     FF_AUTH,
+    OTHER_PROFILE,
     PROFILE,
     ROOT,
     UNIT_ONE_GRADE,
@@ -218,6 +219,74 @@ def session(name: str) -> dict[str, str]:
     return {"X-Mockserver-Session": name}
 
 
+def write_a_little_of_everything(clients: list[FlaskClient]) -> list[int]:
+    """Writes of every kind, spread over `clients`; their statuses."""
+    statuses = []
+    for number in range(11):
+        client = clients[number % len(clients)]
+        body = {"userId": f"u-{number}", "offeringId": "o"}
+        created = client.post(DC_LIST, json=body, headers=AUTH)
+        statuses.append(created.status_code)
+        if number % 3 == 0:
+            put = client.put(f"{DC_LIST}/{created.get_json()['id']}", json={"grade": number}, headers=AUTH)
+            statuses.append(put.status_code)
+        if number == 4:
+            item = {"unit_id": UNIT_ONE_GRADE, "context_id": COURSE, "grade_state_name": "pass"}
+            statuses.append(ff_post(client, item).status_code)
+            patch = client.patch(ff_path(PROFILE), json={"registrations": [item]}, headers=FF_AUTH)
+            statuses.append(patch.status_code)
+        if number == 7:
+            record = {"id": "r-added", "userId": "u-added", "offeringId": "o", "status": "passed"}
+            record["createdDate"] = "2024-01-01T00:00:00Z"
+            added = client.post("/__admin/state/digitalchalk/registrations", json=record)
+            statuses.append(added.status_code)
+        statuses.append(client.put(f"{DC_LIST}/nope", json={"grade": 1}, headers=AUTH).status_code)
+    return statuses
+
+
+def test_a_compacted_log_gives_every_process_the_state_the_whole_log_gives(
+    mock: Callable[..., FlaskClient], redis_server: RedisServer, redis_prefix: str
+) -> None:
+    """One world compacts its log every 4 writes, the other never; the same writes through two processes
+    of each; then a process joining each late, and writes through it that make ids."""
+    frozen = {"CLOCK": "2024-05-01T12:00:00Z"}
+    compacted = [mock(LOG_SNAPSHOT_EVERY=4, **frozen) for _ in range(2)]
+    whole = [mock(LOG_SNAPSHOT_EVERY=0, STORE_PREFIX=f"{redis_prefix}-whole", **frozen) for _ in range(2)]
+    assert write_a_little_of_everything(compacted) == write_a_little_of_everything(whole)
+
+    client = redis.Redis.from_url(redis_server.url)
+    base = int(client.get(f"{redis_prefix}:default:log:base") or 0)
+    assert (base, client.llen(f"{redis_prefix}:default:log")) == (16, 2)  # 18 writes (a 404 writes nothing)
+    assert client.exists(f"{redis_prefix}:default:snapshot")
+    assert not client.exists(f"{redis_prefix}-whole:default:snapshot")
+
+    late = (
+        mock(LOG_SNAPSHOT_EVERY=4, **frozen),
+        mock(LOG_SNAPSHOT_EVERY=0, STORE_PREFIX=f"{redis_prefix}-whole", **frozen),
+    )
+    states = [app.get("/__admin/state").get_json() for app in (*compacted, *whole, *late)]
+    assert all(state == states[0] for state in states)
+    item = {"unit_id": UNIT_ONE_GRADE, "context_id": COURSE}
+    made = [ff_post(app, item, profile_id=OTHER_PROFILE).get_json()[0]["json"]["id"] for app in late]
+    assert made[0] == made[1]  # the snapshot kept where the ObjectIds were
+    created = [app.post(DC_LIST, json={"userId": "u", "offeringId": "o"}, headers=AUTH) for app in late]
+    assert created[0].get_json() == created[1].get_json()
+    assert compacted[0].get("/__admin/state").get_json() == late[0].get("/__admin/state").get_json()
+
+    # a process left behind by writes the log no longer holds goes on from the snapshot: writing …
+    world = compacted[1].application.extensions["mockserver"].world()  # caught up, and then …
+    for number in range(9):
+        late[0].post(DC_LIST, json={"userId": "w", "offeringId": f"o-{number}"}, headers=AUTH)
+    world.create_digitalchalk("w", "last", 0)  # … its append finds it behind
+    # … or reading
+    for number in range(9):
+        late[0].post(DC_LIST, json={"userId": "v", "offeringId": f"o-{number}"}, headers=AUTH)
+    assert int(client.get(f"{redis_prefix}:default:log:base") or 0) >= 36
+    expected = late[0].get("/__admin/state").get_json()
+    assert compacted[0].get("/__admin/state").get_json() == expected
+    assert compacted[1].get("/__admin/state").get_json() == expected
+
+
 def test_sessions_are_listed_bounded_and_ended_across_processes(mock: Callable[..., FlaskClient]) -> None:
     first, second = mock(SESSIONS_MAX=2), mock(SESSIONS_MAX=2)
     first.post(DC_LIST, json={"userId": "u-a", "offeringId": "o"}, headers=AUTH | session("a"))
@@ -236,7 +305,7 @@ def test_sessions_are_listed_bounded_and_ended_across_processes(mock: Callable[.
 def test_every_key_of_a_session_expires_with_it(
     mock: Callable[..., FlaskClient], redis_server: RedisServer, redis_prefix: str
 ) -> None:
-    client = mock(SESSION_TTL=600)
+    client = mock(SESSION_TTL=600, LOG_SNAPSHOT_EVERY=2)
     headers = session("s")
     rule = {"name": "once", "respond": {"status": 503}, "times": 1}
     created = client.post("/__admin/failures", json=rule, headers=headers).get_json()
@@ -250,10 +319,13 @@ def test_every_key_of_a_session_expires_with_it(
     client.post("/__admin/failures", json=rule, headers=headers)
     client.delete("/__admin/failures", headers=headers)
     client.delete("/__admin/requests", headers=headers)
-    client.get(DC_LIST, headers=AUTH | headers)
+    for number in range(2):  # the last request compacts the log into a snapshot
+        client.post(DC_LIST, json={"userId": "u", "offeringId": f"o-{number}"}, headers=AUTH | headers)
     store = redis.Redis.from_url(redis_server.url)
     keys = list(store.scan_iter(match=f"{_glob(redis_prefix)}:session:s:*"))
-    assert len(keys) >= 6
+    assert {f"{redis_prefix}:session:s:{name}".encode() for name in ("made", "log:base", "snapshot")} <= set(
+        keys
+    )
     assert {key: 0 < store.pttl(key) <= 600_000 for key in keys} == dict.fromkeys(keys, True)
     assert store.pttl(f"{redis_prefix}:default:made") == -1  # the default world does not expire
 

@@ -21,7 +21,7 @@ import redis
 from mockserver.clock import Clock
 from mockserver.errors import MockserverError, StoreUnavailable
 from mockserver.failures import Call, Rule, build_rule
-from mockserver.fixtures import FixtureError
+from mockserver.fixtures import FixtureError, validate_state
 from mockserver.fullfabric.transcripts import KEEP, GradeInput, RegistrationItem, _Keep
 from mockserver.ids import ObjectIds
 from mockserver.journal import _read, select
@@ -269,18 +269,55 @@ class RedisRuleSet:
 
 # --- state: one ordered log of writes per world ------------------------------------------------------
 
+# A world's log holds the operations after its snapshot's: `log:base` counts those compacted into the
+# snapshot, so an operation's position (1, 2, …) is `base` plus its index in the list, plus one.
+
 # Appends an operation to the log of the world as it was made, unless it was made again meanwhile (a reset,
-# an expiry, a Redis that restarted empty). KEYS[1]: the world's "made" key, KEYS[2]: the log; ARGV[1]: the
-# "made" value the writer knows, ARGV[2]: the operation as JSON, ARGV[3]: time to live in ms (0: none),
-# ARGV[4]: how many operations the writer applied. Returns the operation's position and the operations
-# from the first the writer did not apply through its own, or -1 when the world is not the one the writer
-# knows.
+# an expiry, a Redis that restarted empty), or the writer is behind the snapshot. KEYS[1]: the world's
+# "made" key, KEYS[2]: the log, KEYS[3]: its base; ARGV[1]: the "made" value the writer knows, ARGV[2]: the
+# operation as JSON, ARGV[3]: time to live in ms (0: none), ARGV[4]: how many operations the writer
+# applied. Returns the operation's position and the operations from the first the writer did not apply
+# through its own; -1 when the world is not the one the writer knows, -2 when the writer is behind.
 _APPEND_OPERATION = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
-local position = redis.call('RPUSH', KEYS[2], ARGV[2])
+local base = tonumber(redis.call('GET', KEYS[3]) or '0')
+local applied = tonumber(ARGV[4])
+if applied < base then return -2 end
+local length = redis.call('RPUSH', KEYS[2], ARGV[2])
 if tonumber(ARGV[3]) > 0 then redis.call('PEXPIRE', KEYS[2], ARGV[3]) end
-return {position, redis.call('LRANGE', KEYS[2], tonumber(ARGV[4]), position - 1)}
+return {base + length, redis.call('LRANGE', KEYS[2], applied - base, length - 1)}
 """
+
+# The operations after the first ARGV[1], or false when some of them are compacted into the snapshot.
+# KEYS[1]: the log, KEYS[2]: its base.
+_SINCE = """
+local base = tonumber(redis.call('GET', KEYS[2]) or '0')
+local applied = tonumber(ARGV[1])
+if applied < base then return false end
+return redis.call('LRANGE', KEYS[1], applied - base, -1)
+"""
+
+# Compacts the log into a snapshot of the state through ARGV[2], unless the world was made again or the
+# log is compacted that far already. KEYS[1]: "made", KEYS[2]: the log, KEYS[3]: its base, KEYS[4]: the
+# snapshot; ARGV[1]: the "made" value, ARGV[2]: the position, ARGV[3]: the snapshot as JSON, ARGV[4]:
+# time to live in ms (0: none). Returns 1 when compacted.
+_COMPACT = """
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+local base = tonumber(redis.call('GET', KEYS[3]) or '0')
+local position = tonumber(ARGV[2])
+if position <= base then return 0 end
+redis.call('LTRIM', KEYS[2], position - base, -1)
+redis.call('SET', KEYS[3], position)
+redis.call('SET', KEYS[4], ARGV[3])
+if tonumber(ARGV[4]) > 0 then
+  for i = 2, 4 do redis.call('PEXPIRE', KEYS[i], ARGV[4]) end
+end
+return 1
+"""
+
+
+class Behind(Exception):
+    """Operations this process has not applied are compacted into the snapshot: load it first."""
 
 
 class OperationLog:
@@ -289,40 +326,83 @@ class OperationLog:
     A write is appended whole (a multi-item FullFabric post is one operation), with everything a process
     needs to apply it the same way as every other (its ids and its time decided by the writer), so that
     applying the log in order gives every process the same state. A process catches up before it reads,
-    and after it appends, applies the log up to and including its own operation to learn its outcome."""
+    and after it appends, applies the log up to and including its own operation to learn its outcome.
+
+    Every so often a writer compacts the log: a snapshot of the state replaces the operations before it,
+    and a process that had not applied them starts from the snapshot."""
 
     def __init__(self, client: redis.Redis, prefix: str, ttl_ms: int = 0) -> None:
         self._client = client
-        self._key = f"{prefix}:log"
+        self.key = f"{prefix}:log"
+        self._base = f"{prefix}:log:base"
+        self._snapshot = f"{prefix}:snapshot"
         self._made = f"{prefix}:made"
         self._ttl_ms = ttl_ms
         self._append = client.register_script(_APPEND_OPERATION)
+        self._since = client.register_script(_SINCE)
+        self._compact = client.register_script(_COMPACT)
 
     def append(
         self, operation: Mapping[str, Any], made: bytes, applied: int = 0
     ) -> tuple[int, list[dict[str, Any]]] | None:
         """Append `operation` to the world that `made` names: its position in the log (1, 2, …), which no
         other write shares, and the operations after the first `applied`, through it (one round trip);
-        None when the world was made again since (nothing appended)."""
+        None when the world was made again since (nothing appended); `Behind` when operations after the
+        first `applied` are compacted (nothing appended)."""
         body = json.dumps(operation, separators=(",", ":"))
-        reply = self._append(keys=[self._made, self._key], args=[made, body, self._ttl_ms, applied])
+        keys = [self._made, self.key, self._base]
+        reply = self._append(keys=keys, args=[made, body, self._ttl_ms, applied])
         if reply == -1:
             return None
+        if reply == -2:
+            raise Behind()
         position, operations = reply
         return int(position), [json.loads(item) for item in operations]
 
-    def since(self, applied: int) -> list[dict[str, Any]]:
-        """The operations after the first `applied` ones, in order."""
-        return [json.loads(item) for item in self._client.lrange(self._key, applied, -1)]
+    def since(self, applied: int, client: Any = None) -> Any:
+        """The operations after the first `applied` ones, in order; `Behind` when some are compacted. With
+        a pipeline as `client`, the call is queued and `decode` reads its reply."""
+        found = self._since(keys=[self.key, self._base], args=[applied], client=client or self._client)
+        return found if client is not None else self.decode(found)
+
+    @staticmethod
+    def decode(reply: Any) -> list[dict[str, Any]]:
+        """`since`'s reply, read."""
+        if reply is None:
+            raise Behind()
+        return [json.loads(item) for item in reply]
+
+    def compact(self, made: bytes, position: int, snapshot: Mapping[str, Any]) -> bool:
+        """Replace the operations through `position` with `snapshot`, the state they made."""
+        body = json.dumps(snapshot, separators=(",", ":"))
+        keys = [self._made, self.key, self._base, self._snapshot]
+        return bool(self._compact(keys=keys, args=[made, position, body, self._ttl_ms]))
+
+    def snapshot(self) -> dict[str, Any] | None:
+        """The last snapshot: `made`, `position`, `state`, `object_ids`; None when there is none."""
+        found = self._client.get(self._snapshot)
+        return None if found is None else json.loads(found)
 
     def __len__(self) -> int:
-        return int(self._client.llen(self._key))
+        """The operations in the log now (not those compacted)."""
+        return int(self._client.llen(self.key))
 
 
 # --- worlds and the store -----------------------------------------------------------------------------
 
 # The keys of one world, after its prefix; rules are `<prefix>:rule:<id>` besides.
-WORLD_KEYS = ("made", "log", "journal", "journal:ids", "rules", "rules:counter", "rules:version", "clock")
+WORLD_KEYS = (
+    "made",
+    "log",
+    "journal",
+    "journal:ids",
+    "rules",
+    "rules:counter",
+    "rules:version",
+    "clock",
+    "log:base",
+    "snapshot",
+)
 
 # Makes a world from the fixtures, in one step: its log, journal and rules emptied, the fixtures' rules
 # added, the clock set and the world marked made with a new value, which tells every process to start
@@ -338,7 +418,7 @@ if ARGV[5] ~= '1' then
   if made then return made end
 end
 for _, id in ipairs(redis.call('LRANGE', KEYS[5], 0, -1)) do redis.call('DEL', ARGV[3] .. id) end
-redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6])
+redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[9], KEYS[10])
 redis.call('INCR', KEYS[7])
 redis.call('SET', KEYS[8], ARGV[4])
 for i = 7, #ARGV, 2 do
@@ -354,12 +434,12 @@ end
 redis.call('SET', KEYS[1], ARGV[1])
 local ttl = tonumber(ARGV[2])
 if ttl > 0 then
-  for i = 1, 8 do redis.call('PEXPIRE', KEYS[i], ttl) end
+  for i = 1, 10 do redis.call('PEXPIRE', KEYS[i], ttl) end
   for _, id in ipairs(redis.call('LRANGE', KEYS[5], 0, -1)) do redis.call('PEXPIRE', ARGV[3] .. id, ttl) end
 end
 if ARGV[6] ~= '' then
   local now = redis.call('TIME')
-  redis.call('ZADD', KEYS[9], now[1] * 1000000 + now[2], ARGV[6])
+  redis.call('ZADD', KEYS[11], now[1] * 1000000 + now[2], ARGV[6])
 end
 return ARGV[1]
 """
@@ -372,13 +452,18 @@ local made = redis.call('GET', KEYS[1])
 if not made then return nil end
 local ttl = tonumber(ARGV[1])
 if ttl > 0 then
-  for i = 1, 8 do redis.call('PEXPIRE', KEYS[i], ttl) end
+  for i = 1, 10 do redis.call('PEXPIRE', KEYS[i], ttl) end
   for _, id in ipairs(redis.call('LRANGE', KEYS[5], 0, -1)) do redis.call('PEXPIRE', ARGV[2] .. id, ttl) end
 end
 local now = redis.call('TIME')
-redis.call('ZADD', KEYS[9], now[1] * 1000000 + now[2], ARGV[3])
+redis.call('ZADD', KEYS[11], now[1] * 1000000 + now[2], ARGV[3])
 return made
 """
+
+
+# A world with more registrations than this is not compacted: dumping it every `snapshot_every` writes would
+# stall its writers (a million registrations take seconds); its log is compacted by a reset only.
+SNAPSHOT_MAX_RECORDS = 100_000
 
 
 class OtherFixtureSet(StoreUnavailable):
@@ -473,10 +558,10 @@ class RedisWorld(World):
         joined, applied = self._position
         with self._client.pipeline(transaction=False) as pipe:
             self._mark(pipe)
-            pipe.lrange(self._keys[1], applied, -1)
+            self._log.since(applied, client=pipe)
             pipe.get(f"{self._prefix}:rules:version")
             made, operations, version = pipe.execute()
-        if made is not None and made == joined and not operations:
+        if made is not None and made == joined and operations == []:
             self.rules.note_version(version)  # type: ignore[attr-defined]
             return
         with self.writing:
@@ -509,7 +594,45 @@ class RedisWorld(World):
         """The state is the log's (see `_join`)."""
 
     def _apply_new(self) -> None:
-        self._apply_operations(self._log.since(self._position[1]))
+        """Apply the operations this process has not applied yet (call with the lock held), from the
+        snapshot when some of them are compacted into it."""
+        while True:
+            try:
+                operations = self._log.since(self._position[1])
+            except Behind:
+                self._load_snapshot()
+                continue
+            self._apply_operations(operations)
+            return
+
+    def _load_snapshot(self) -> None:
+        """Serve the state of the log's snapshot, and go on from its position; join the world again when
+        it was made again meanwhile."""
+        made = self._position[0]
+        snapshot = self._log.snapshot()
+        if snapshot is None or made is None or snapshot["made"] != made.decode():
+            self._join(self._mark(self._client) or self.make())
+            return
+        self._set_state(validate_state(snapshot["state"]))
+        self.ids.counter = snapshot["object_ids"]
+        self._position = (made, snapshot["position"])
+
+    def _compact(self, position: int) -> None:
+        """Compact the log through `position`, which this process has just applied (lock held), when the
+        state is small enough to dump every `snapshot_every` writes."""
+        made = self._position[0]
+        if made is None or self._position[1] != position:
+            return
+        records = len(self.digitalchalk) + len(self.fullfabric.transcripts.entries())
+        if records > SNAPSHOT_MAX_RECORDS:
+            return
+        snapshot = {
+            "made": made.decode(),
+            "position": position,
+            "state": self.dump_state(),
+            "object_ids": self.ids.counter,
+        }
+        self._log.compact(made, position, snapshot)
 
     def _apply_operations(self, operations: list[dict[str, Any]]) -> dict[int, Any]:
         """Apply `operations`, the next ones of the log (call with the lock held); their outcomes."""
@@ -525,12 +648,19 @@ class RedisWorld(World):
         """Append `operation`, apply the log through it, and give its outcome (raised if an error). A world
         made again since this process last looked (a reset through another) is caught up with first."""
         with self.writing:
-            while (
-                appended := self._log.append(operation, self._position[0] or b"", self._position[1])
-            ) is None:
-                self.catch_up()
+            while True:
+                try:
+                    appended = self._log.append(operation, self._position[0] or b"", self._position[1])
+                except Behind:  # others' writes this process has not applied are in the snapshot now
+                    self._apply_new()
+                    continue
+                if appended is not None:
+                    break
+                self.catch_up()  # the world was made again
             position, operations = appended
             outcome = self._apply_operations(operations)[position]
+            if self._store.snapshot_every and position % self._store.snapshot_every == 0:
+                self._compact(position)
         if isinstance(outcome, Exception):
             raise outcome
         return outcome
@@ -640,8 +770,10 @@ class RedisStore(MemoryStore):
         prefix: str = "mockserver",
         max_sessions: int = 100,
         session_ttl: float | None = None,
+        snapshot_every: int = 1000,
     ) -> None:
         self.client = redis.Redis.from_url(url)
+        self.snapshot_every = snapshot_every  # writes between compactions of a world's log (0: none)
         self.prefix = prefix
         self.sessions_key = f"{prefix}:sessions"
         self.session_ttl_ms = max(1, round(session_ttl * 1000)) if session_ttl else 0
