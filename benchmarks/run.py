@@ -450,10 +450,10 @@ class Bench:
                             name,
                             number(base + kept),
                             number(kept),
-                            quantity(mebibytes(client, f"{world}:log"), "MiB"),
-                            quantity(mebibytes(client, f"{world}:snapshot"), "MiB"),
+                            quantity(kibibytes(client, f"{world}:log"), "KiB"),
+                            quantity(kibibytes(client, f"{world}:snapshot"), "KiB"),
                             number(client.llen(f"{world}:journal")),
-                            quantity(mebibytes(client, f"{world}:journal"), "MiB"),
+                            quantity(kibibytes(client, f"{world}:journal") / 1024, "MiB"),
                         ]
                     )
             used = client.info("memory")["used_memory"] / 1024**2
@@ -549,9 +549,9 @@ class Bench:
         self.check(f"combined filter p50 at {size}", Target(5, "ms"), queries["combined"]["p50_ms"])
 
 
-def mebibytes(client: Any, key: str) -> float:
-    """What `key` takes in Redis (0 when there is no such key), in MiB."""
-    return (client.memory_usage(key, samples=0) or 0) / 1024**2
+def kibibytes(client: Any, key: str) -> float:
+    """What `key` takes in Redis (0 when there is no such key), in KiB."""
+    return (client.memory_usage(key, samples=0) or 0) / 1024
 
 
 def ff_row(what: str, result: WrkResult, items: int, baseline: WrkResult) -> list[str]:
