@@ -145,6 +145,13 @@ def unoffered_course_config(write_fixtures: Callable[..., Path]) -> dict[str, An
     return {"TESTING": True, "FIXTURES": str(write_fixtures(fullfabric=fixture))}
 
 
+def listed_tokens_config(write_fixtures: Callable[..., Path]) -> dict[str, Any]:
+    """Settings whose FullFabric fixture lists its tokens: `sk-acme-live` passes, `sk-acme-old` is revoked."""
+    fixture = default_fixture("fullfabric")
+    fixture["tokens"] = [{"token": "sk-acme-live"}, {"token": "sk-acme-old", "state": "revoked"}]
+    return {"TESTING": True, "FIXTURES": str(write_fixtures(fullfabric=fixture))}
+
+
 def race(threads: list[threading.Thread], switch_interval: float = 1e-5) -> None:
     """Run `threads` to the end with the interpreter switching between them as often as it can, so
     that a race, if there is one, shows."""

@@ -26,6 +26,7 @@ from .conftest import (
     default_fixture,
     ff_path,
     ff_post,
+    listed_tokens_config,
     unoffered_course_config,
 )
 from .test_ff_item_outcomes import ITEM_FAILURES
@@ -539,9 +540,7 @@ def test_missing_ff_auth_is_401(client: FlaskClient, method: str, headers: dict[
 class TestListedTokens:
     @pytest.fixture
     def config(self, write_fixtures: Any) -> dict[str, Any]:
-        fixture = default_fixture("fullfabric")
-        fixture["tokens"] = [{"token": "sk-acme-live"}, {"token": "sk-acme-old", "state": "revoked"}]
-        return {"TESTING": True, "FIXTURES": str(write_fixtures(fullfabric=fixture))}
+        return listed_tokens_config(write_fixtures)
 
     @METHODS
     @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from .conftest import CLASS, FF_AUTH, UNIT_TWO_GRADES, default_fixture, ff_path, ff_post
+from .conftest import CLASS, FF_AUTH, UNIT_TWO_GRADES, ff_path, ff_post, listed_tokens_config
 
 ITEM = {"unit_id": UNIT_TWO_GRADES, "context_id": CLASS}
 BODY = {"registrations": [ITEM]}
@@ -31,9 +31,7 @@ def test_bearer_is_not_ff_auth(client: FlaskClient) -> None:
 class TestListedTokens:
     @pytest.fixture
     def config(self, write_fixtures: Any) -> dict[str, Any]:
-        fixture = default_fixture("fullfabric")
-        fixture["tokens"] = [{"token": "sk-acme-live"}, {"token": "sk-acme-old", "state": "revoked"}]
-        return {"TESTING": True, "FIXTURES": str(write_fixtures(fullfabric=fixture))}
+        return listed_tokens_config(write_fixtures)
 
     @pytest.mark.parametrize(
         ("token", "status"), [("sk-acme-live", 200), ("sk-acme-old", 401), ("sk-other-x", 401)]

@@ -6,7 +6,7 @@ import threading
 import time
 from array import array
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -354,13 +354,11 @@ class MemoryStore:
         settings: Settings,
         max_sessions: int = 100,
         session_ttl: float | None = None,
-        now: Callable[[], float] = time.monotonic,
     ) -> None:
         self.settings = settings
         self.fixtures = settings.fixtures
         self.max_sessions = max_sessions
         self.session_ttl = session_ttl or None
-        self._now = now
         self._sessions: OrderedDict[str, tuple[World, float]] = OrderedDict()  # least recently used first
         self._lock = threading.Lock()
         self.default = self._make_world(None)
@@ -374,13 +372,14 @@ class MemoryStore:
             self._expire()
             found = self._sessions.get(session)
             if found is not None:
-                self._sessions[session] = (found[0], self._now())
+                self._sessions[session] = (found[0], time.monotonic())
                 self._sessions.move_to_end(session)
                 return found[0]
         world = self._make_world(session)  # built outside the lock: other sessions need not wait for it
         with self._lock:
-            world = self._sessions.setdefault(session, (world, 0.0))[0]
-            self._sessions[session] = (world, self._now())
+            found = self._sessions.get(session)  # made meanwhile by another request: that one
+            world = world if found is None else found[0]
+            self._sessions[session] = (world, time.monotonic())
             self._sessions.move_to_end(session)
             while len(self._sessions) > self.max_sessions:
                 self._sessions.popitem(last=False)
@@ -390,7 +389,7 @@ class MemoryStore:
         """End the sessions unused for `session_ttl` (call with the lock held)."""
         if self.session_ttl is None:
             return
-        oldest = self._now() - self.session_ttl
+        oldest = time.monotonic() - self.session_ttl
         while self._sessions:
             session, (_, used) = next(iter(self._sessions.items()))
             if used > oldest:

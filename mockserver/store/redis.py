@@ -79,27 +79,44 @@ class RedisJournal:
 
 # --- failure rules --------------------------------------------------------------------------------------
 
-# Adds (or, for a chosen id that exists, replaces in place) a rule. KEYS[1]: the order list, KEYS[2]: the
+# Lua shared by the scripts that add rules: adds (or, for a chosen id that exists, replaces in place) a rule
+# with no hits, given the order list, the made-up id counter, the rules' key prefix, the chosen id or "" and
+# the spec as JSON; returns the id.
+_LUA_ADD_RULE = """
+local function add_rule(order, counter, rule_prefix, id, spec)
+  if id == '' then
+    repeat
+      id = 'rule-' .. redis.call('INCR', counter)
+    until redis.call('EXISTS', rule_prefix .. id) == 0
+  end
+  if redis.call('EXISTS', rule_prefix .. id) == 0 then redis.call('RPUSH', order, id) end
+  redis.call('HSET', rule_prefix .. id, 'spec', spec, 'hits', 0, 'seen', 0)
+  return id
+end
+"""
+
+# Adds a rule (see `add_rule`) and moves the rules' version on. KEYS[1]: the order list, KEYS[2]: the
 # made-up id counter, KEYS[3]: the version; ARGV[1]: the key prefix of rules, ARGV[2]: the chosen id or "",
 # ARGV[3]: the spec as JSON, ARGV[4]: the keys' time to live in ms (0: none). Returns the id.
-_ADD_RULE = """
-local id = ARGV[2]
-if id == '' then
-  repeat
-    id = 'rule-' .. redis.call('INCR', KEYS[2])
-  until redis.call('EXISTS', ARGV[1] .. id) == 0
-end
-local key = ARGV[1] .. id
-if redis.call('EXISTS', key) == 0 then
-  redis.call('RPUSH', KEYS[1], id)
-end
-redis.call('HSET', key, 'spec', ARGV[3], 'hits', 0, 'seen', 0)
+_ADD_RULE = (
+    _LUA_ADD_RULE
+    + """
+local id = add_rule(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3])
 redis.call('INCR', KEYS[3])
 if tonumber(ARGV[4]) > 0 then
-  for _, name in ipairs({key, KEYS[1], KEYS[2], KEYS[3]}) do redis.call('PEXPIRE', name, ARGV[4]) end
+  for _, name in ipairs({ARGV[1] .. id, KEYS[1], KEYS[2], KEYS[3]}) do
+    redis.call('PEXPIRE', name, ARGV[4])
+  end
 end
 return id
 """
+)
+
+
+def stored_rule(spec: Mapping[str, Any]) -> list[str]:
+    """A validated rule spec as the scripts take it: the chosen id (or ""), and the rest as JSON."""
+    return [spec.get("id") or "", json.dumps({name: value for name, value in spec.items() if name != "id"})]
+
 
 # A match of a rule that is not expired, counted. KEYS[1]: the rule; ARGV[1]: times (-1: none),
 # ARGV[2]: after. Returns the match's number, or -1 when it is not to fire (gone, expired, or skipped).
@@ -164,10 +181,8 @@ class RedisRuleSet:
 
     def add(self, spec: Mapping[str, Any]) -> Rule:
         """A rule from a validated spec (see `RuleSchema`)."""
-        chosen = spec.get("id") or ""
-        stored = json.dumps({name: value for name, value in spec.items() if name != "id"})
         keys = [self._order, self._counter, self._version]
-        rule_id = self._add(keys=keys, args=[self._rule_prefix, chosen, stored, self._ttl_ms]).decode()
+        rule_id = self._add(keys=keys, args=[self._rule_prefix, *stored_rule(spec), self._ttl_ms]).decode()
         self._noted = None
         return build_rule(rule_id, spec, self._seed)
 
@@ -404,6 +419,24 @@ WORLD_KEYS = (
     "snapshot",
 )
 
+# Lua shared by the scripts that use a world (KEYS: WORLD_KEYS, then the store's sessions): `keep_alive`
+# gives every key of it another `ttl` ms (none when 0); `mark_used` scores the session with Redis's time, in
+# microseconds.
+_LUA_WORLD_USED = """
+local function keep_alive(rule_prefix, ttl)
+  if ttl > 0 then
+    for i = 1, 10 do redis.call('PEXPIRE', KEYS[i], ttl) end
+    for _, id in ipairs(redis.call('LRANGE', KEYS[5], 0, -1)) do
+      redis.call('PEXPIRE', rule_prefix .. id, ttl)
+    end
+  end
+end
+local function mark_used(session)
+  local now = redis.call('TIME')
+  redis.call('ZADD', KEYS[11], now[1] * 1000000 + now[2], session)
+end
+"""
+
 # Makes a world from the fixtures, in one step: its log, journal and rules emptied, the fixtures' rules
 # added, the clock set and the world marked made with a new value, which tells every process to start
 # again from the fixtures. Unless ARGV[5] is "1", a world already made is kept.
@@ -412,7 +445,10 @@ WORLD_KEYS = (
 # ARGV[4]: the clock's frozen instant or "", ARGV[5]: "1" to make it again, ARGV[6]: the session or "",
 # then a chosen rule id (or "") and its spec as JSON, for each of the fixtures' rules.
 # Returns the "made" value of the world as it is now.
-_MAKE = """
+_MAKE = (
+    _LUA_ADD_RULE
+    + _LUA_WORLD_USED
+    + """
 if ARGV[5] ~= '1' then
   local made = redis.call('GET', KEYS[1])
   if made then return made end
@@ -421,44 +457,27 @@ for _, id in ipairs(redis.call('LRANGE', KEYS[5], 0, -1)) do redis.call('DEL', A
 redis.call('DEL', KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[9], KEYS[10])
 redis.call('INCR', KEYS[7])
 redis.call('SET', KEYS[8], ARGV[4])
-for i = 7, #ARGV, 2 do
-  local id = ARGV[i]
-  if id == '' then
-    repeat
-      id = 'rule-' .. redis.call('INCR', KEYS[6])
-    until redis.call('EXISTS', ARGV[3] .. id) == 0
-  end
-  if redis.call('EXISTS', ARGV[3] .. id) == 0 then redis.call('RPUSH', KEYS[5], id) end
-  redis.call('HSET', ARGV[3] .. id, 'spec', ARGV[i + 1], 'hits', 0, 'seen', 0)
-end
+for i = 7, #ARGV, 2 do add_rule(KEYS[5], KEYS[6], ARGV[3], ARGV[i], ARGV[i + 1]) end
 redis.call('SET', KEYS[1], ARGV[1])
-local ttl = tonumber(ARGV[2])
-if ttl > 0 then
-  for i = 1, 10 do redis.call('PEXPIRE', KEYS[i], ttl) end
-  for _, id in ipairs(redis.call('LRANGE', KEYS[5], 0, -1)) do redis.call('PEXPIRE', ARGV[3] .. id, ttl) end
-end
-if ARGV[6] ~= '' then
-  local now = redis.call('TIME')
-  redis.call('ZADD', KEYS[11], now[1] * 1000000 + now[2], ARGV[6])
-end
+keep_alive(ARGV[3], tonumber(ARGV[2]))
+if ARGV[6] ~= '' then mark_used(ARGV[6]) end
 return ARGV[1]
 """
+)
 
 # A session's world used: its keys live for another ARGV[1] ms and the session is marked used now.
 # KEYS: WORLD_KEYS, then the store's sessions; ARGV[1]: time to live in ms (0: none), ARGV[2]: the rules'
 # key prefix, ARGV[3]: the session. Returns the world's "made" value, or nil when it is gone.
-_TOUCH = """
+_TOUCH = (
+    _LUA_WORLD_USED
+    + """
 local made = redis.call('GET', KEYS[1])
 if not made then return nil end
-local ttl = tonumber(ARGV[1])
-if ttl > 0 then
-  for i = 1, 10 do redis.call('PEXPIRE', KEYS[i], ttl) end
-  for _, id in ipairs(redis.call('LRANGE', KEYS[5], 0, -1)) do redis.call('PEXPIRE', ARGV[2] .. id, ttl) end
-end
-local now = redis.call('TIME')
-redis.call('ZADD', KEYS[11], now[1] * 1000000 + now[2], ARGV[3])
+keep_alive(ARGV[2], tonumber(ARGV[1]))
+mark_used(ARGV[3])
 return made
 """
+)
 
 
 # A world with more registrations than this is not compacted: dumping it every `snapshot_every` writes would
@@ -523,9 +542,7 @@ class RedisWorld(World):
         """Make the world from the fixtures in Redis, unless it is made already (or `again`); the value
         that marks it made as it is now."""
         generation = random.getrandbits(62)
-        rules: list[str] = []
-        for spec in self.settings.failures:
-            rules += [spec.get("id") or "", json.dumps({k: v for k, v in spec.items() if k != "id"})]
+        rules = [part for spec in self.settings.failures for part in stored_rule(spec)]
         clock = "" if self.settings.clock_start is None else repr(self.settings.clock_start)
         made = f"{self._store.fixture_set} {generation}"
         again_flag = "1" if again else "0"
@@ -535,7 +552,7 @@ class RedisWorld(World):
 
     def _join(self, made: bytes) -> None:
         """Serve the world `made` names: the fixtures' state, the log to apply from its start."""
-        fixture_set, _, generation = made.decode().partition(" ")
+        fixture_set, generation = made.decode().split(" ")
         if fixture_set != self._store.fixture_set:
             raise OtherFixtureSet(
                 f"the world in Redis was made from another fixture set ({fixture_set[:12]}) than this "
@@ -779,7 +796,7 @@ class RedisStore(MemoryStore):
         self.session_ttl_ms = max(1, round(session_ttl * 1000)) if session_ttl else 0
         self.fixture_set = fixture_set_of(settings)
         made = self.client.get(f"{self.world_prefix(None)}:made")
-        if made is not None and made.decode().partition(" ")[0] != self.fixture_set:
+        if made is not None and made.decode().split(" ")[0] != self.fixture_set:
             self._delete_worlds()  # made from other fixtures: made again from these
         super().__init__(settings, max_sessions, session_ttl)
 
