@@ -10,20 +10,20 @@ from typing import Any
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
-from mockserver import requestlog
 from mockserver.admin import views as admin
 from mockserver.clock import parse_instant
 from mockserver.config import DEFAULTS
-from mockserver.context import SessionPrefix, api_of
 from mockserver.digitalchalk import views as digitalchalk
 from mockserver.digitalchalk.repeat import RepeatedLists
 from mockserver.errors import StoreUnavailable
-from mockserver.fixtures import load_failures, load_fixtures, paused_gc
+from mockserver.fixtures.load import load_failures, load_fixtures, paused_gc
 from mockserver.fullfabric import views as fullfabric
-from mockserver.injection import apply_request_rules
 from mockserver.resources import data_dir
-from mockserver.responses import Response
 from mockserver.store import MemoryStore, Settings
+from mockserver.web import requestlog
+from mockserver.web.context import SessionPrefix, api_of
+from mockserver.web.injection import apply_request_rules
+from mockserver.web.responses import Response
 
 logger = logging.getLogger("mockserver")
 

@@ -25,7 +25,7 @@ from typing import IO, Any
 
 import pytest
 
-from mockserver.context import SESSION_HEADER
+from mockserver.web.context import SESSION_HEADER
 
 ITEM_FIELDS = ("profile_id", "unit_id", "context_id", "grade_state_name", "index")
 REQUEST_FIELDS = ("method", "path", "query")

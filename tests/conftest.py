@@ -25,7 +25,7 @@ from flask import Flask, g, request_finished
 from flask.testing import FlaskClient
 
 from mockserver.app import create_app
-from mockserver.fixtures import load_yaml
+from mockserver.fixtures.load import load_yaml
 from mockserver.resources import data_dir
 from mockserver.store import World
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from mockserver.app import create_app
-from mockserver.fixtures import FixtureError
+from mockserver.fixtures.load import FixtureError
 from mockserver.resources import data_dir
 
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from mockserver.fixtures import FixtureError, load_fixtures
+from mockserver.fixtures.load import FixtureError, load_fixtures
 from mockserver.resources import data_dir
 
 from .conftest import default_fixture, free_port

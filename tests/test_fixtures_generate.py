@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from mockserver.app import create_app
 from mockserver.cli import main
 from mockserver.digitalchalk.domain import STATUSES, parse_timestamp
-from mockserver.generate import AS_OF, WINDOW_START
+from mockserver.fixtures.generate import AS_OF, WINDOW_START
 
 from .conftest import AUTH, DC_LIST, FF_AUTH, ROOT, ff_path
 

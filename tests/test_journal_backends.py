@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import redis
 
-from mockserver.journal import Deferred, Journal
+from mockserver.rules.journal import Deferred, Journal
 from mockserver.store.redis import RedisJournal
 
 from .conftest import RedisServer

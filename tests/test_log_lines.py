@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from mockserver.requestlog import LineSink, json_line, text_line
+from mockserver.web.requestlog import LineSink, json_line, text_line
 
 
 def _entry(number: int) -> dict[str, Any]:

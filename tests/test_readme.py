@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from mockserver.fixtures import load_fixtures
+from mockserver.fixtures.load import load_fixtures
 
 from .conftest import ROOT
 

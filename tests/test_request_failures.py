@@ -9,7 +9,7 @@ import pytest
 from flask.testing import FlaskClient
 
 from mockserver.app import create_app
-from mockserver.fixtures import FixtureError
+from mockserver.fixtures.load import FixtureError
 
 from .conftest import AUTH, COURSE, DC_LIST, FF_AUTH, UNIT_ONE_GRADE, ff_post
 

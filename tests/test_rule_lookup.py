@@ -9,7 +9,7 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mockserver.failures import Call, RuleSet
+from mockserver.rules.rules import Call, RuleSet
 
 from .conftest import AUTH, DC_LIST, race
 

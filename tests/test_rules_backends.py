@@ -12,7 +12,7 @@ import redis
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mockserver.failures import Call, RuleSet
+from mockserver.rules.rules import Call, RuleSet
 from mockserver.store.redis import RedisRuleSet
 
 from .conftest import RedisServer

@@ -21,9 +21,9 @@ import httpx
 import pytest
 import yaml
 
-from mockserver.cli import run
+from mockserver.cli.health import local_url
+from mockserver.cli.run import run
 from mockserver.config import DEFAULTS
-from mockserver.health import local_url
 
 from .conftest import DC_LIST, ROOT, free_port
 

@@ -1,4 +1,4 @@
-"""Marshmallow schemas of the admin API's own inputs (rules are `mockserver.failures.RuleSchema`)."""
+"""Marshmallow schemas of the admin API's own inputs (rules are `mockserver.rules.rules.RuleSchema`)."""
 
 from __future__ import annotations
 

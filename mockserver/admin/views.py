@@ -13,12 +13,12 @@ from marshmallow import ValidationError
 
 from mockserver import __version__
 from mockserver.clock import within_range
-from mockserver.context import store, world
-from mockserver.failures import RuleSchema
-from mockserver.fixtures import FixtureConflict, FixtureError, validate_state
+from mockserver.fixtures.load import FixtureConflict, FixtureError, validate_state
 from mockserver.resources import data_dir
-from mockserver.responses import Response
+from mockserver.rules.rules import RuleSchema
 from mockserver.schemas import flatten_errors
+from mockserver.web.context import store, world
+from mockserver.web.responses import Response
 
 from .schemas import ClockSchema, JournalQuerySchema
 

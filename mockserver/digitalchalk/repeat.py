@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from mockserver.auth import check_token
-from mockserver.context import api_of, session_of
 from mockserver.errors import Unauthorized
-from mockserver.requestlog import has_body, record
+from mockserver.web.context import api_of, session_of
+from mockserver.web.requestlog import has_body, record
 
 from .views import answer_key, bearer_token
 

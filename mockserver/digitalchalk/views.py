@@ -11,11 +11,11 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from marshmallow import ValidationError
 
 from mockserver.auth import check_token
-from mockserver.context import world
 from mockserver.errors import MockserverError, Unauthorized
-from mockserver.requestlog import warn, warnings
-from mockserver.responses import Response
 from mockserver.schemas import parse_json, sent_as_json
+from mockserver.web.context import world
+from mockserver.web.requestlog import warn, warnings
+from mockserver.web.responses import Response
 
 from .schemas import QUERY_PARAMETERS, RegistrationQuerySchema
 

@@ -13,11 +13,11 @@ from marshmallow import ValidationError
 from werkzeug.http import parse_options_header
 
 from mockserver.auth import check_token
-from mockserver.context import api_of, world
 from mockserver.errors import MockserverError, Unauthorized
-from mockserver.injection import call_for, matched
-from mockserver.requestlog import warn, warnings
 from mockserver.schemas import flatten_errors, parse_json, sent_as_json
+from mockserver.web.context import api_of, world
+from mockserver.web.injection import call_for, matched
+from mockserver.web.requestlog import warn, warnings
 
 from .schemas import (
     GRADE_FIELDS,

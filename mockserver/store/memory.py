@@ -22,8 +22,7 @@ from mockserver.digitalchalk.domain import (
     wire_body,
 )
 from mockserver.digitalchalk.index import MISSING, RegistrationIndex
-from mockserver.failures import RuleSet
-from mockserver.fixtures import FixtureError, Fixtures, validate_state
+from mockserver.fixtures.load import FixtureError, Fixtures, validate_state
 from mockserver.fullfabric.transcripts import (
     ItemError,
     RegistrationItem,
@@ -32,7 +31,8 @@ from mockserver.fullfabric.transcripts import (
     dump_entry,
 )
 from mockserver.ids import HexIds, ObjectIds
-from mockserver.journal import Journal
+from mockserver.rules.journal import Journal
+from mockserver.rules.rules import RuleSet
 
 
 class Answers:

@@ -11,8 +11,15 @@ from typing import Any, TypeVar
 
 import click
 
-from mockserver.fixtures import EXTENSIONS, FixtureError, Fixtures, load_failures, load_fixtures, paused_gc
-from mockserver.generate import FORMATS, MAX_REGISTRATIONS, PROGRESS_STEP, Sizes, file_text, generate
+from mockserver.fixtures.generate import FORMATS, MAX_REGISTRATIONS, PROGRESS_STEP, Sizes, file_text, generate
+from mockserver.fixtures.load import (
+    EXTENSIONS,
+    FixtureError,
+    Fixtures,
+    load_failures,
+    load_fixtures,
+    paused_gc,
+)
 
 PROGRESS_FROM = 50_000  # registrations from which a progress bar is shown
 Record = TypeVar("Record")

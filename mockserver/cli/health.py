@@ -8,7 +8,7 @@ import urllib.request
 
 import click
 
-from mockserver.options import host_option, port_option
+from mockserver.cli.options import host_option, port_option
 
 HEALTH_PATH = "/__admin/health"
 # What to call when the server listens on every interface: its loopback address.

@@ -1,4 +1,4 @@
-"""The `mockserver` command: `mockserver run` serves the mock."""
+"""`mockserver run`: serve the mock on a production WSGI server."""
 
 from __future__ import annotations
 
@@ -7,15 +7,13 @@ from pathlib import Path
 
 import click
 
-from mockserver import __version__, requestlog
+from mockserver import __version__
+from mockserver.cli.options import host_option, port_option
 from mockserver.clock import parse_instant
 from mockserver.config import DEFAULTS, SERVER_DEFAULTS
 from mockserver.errors import StoreUnavailable
-from mockserver.fixtures import FixtureError
-from mockserver.fixtures_cli import fixtures
-from mockserver.health import health
-from mockserver.options import host_option, port_option
-from mockserver.verify import verify
+from mockserver.fixtures.load import FixtureError
+from mockserver.web import requestlog
 
 
 def _instant(context: click.Context, parameter: click.Parameter, value: str | None) -> str | None:
@@ -28,13 +26,7 @@ def _instant(context: click.Context, parameter: click.Parameter, value: str | No
     return value
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, prog_name="mockserver")
-def main() -> None:
-    """A stateful mock of the FullFabric and DigitalChalk registration APIs."""
-
-
-@main.command()
+@click.command()
 @host_option
 @port_option
 @click.option(
@@ -167,8 +159,3 @@ def run(
         sys.stdout.flush()
 
     serve(app, host=host, port=port, threads=threads, on_ready=banner, workers=workers)
-
-
-main.add_command(verify)
-main.add_command(health)
-main.add_command(fixtures)

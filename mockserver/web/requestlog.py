@@ -24,8 +24,8 @@ from werkzeug.datastructures import EnvironHeaders, Headers
 from werkzeug.exceptions import HTTPException
 from werkzeug.sansio.request import Request as SansioRequest
 
-from mockserver.context import api_of, session_of, store, world
-from mockserver.journal import Deferred, Journal, body_for_journal, mask_headers
+from mockserver.rules.journal import Deferred, Journal, body_for_journal, mask_headers
+from mockserver.web.context import api_of, session_of, store, world
 
 logger = logging.getLogger("mockserver.requests")
 

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 import click
 from click.core import ParameterSource
 
-from mockserver.health import http_status, unreachable_reason
+from mockserver.cli.health import http_status, unreachable_reason
 from mockserver.resources import data_dir
 
 # In this order: the admin API's run adds failure rules and replaces state, so it goes last (and the

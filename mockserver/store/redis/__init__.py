@@ -20,11 +20,11 @@ import redis
 
 from mockserver.clock import Clock
 from mockserver.errors import MockserverError, StoreUnavailable
-from mockserver.failures import Call, Rule, build_rule
-from mockserver.fixtures import FixtureError, validate_state
+from mockserver.fixtures.load import FixtureError, validate_state
 from mockserver.fullfabric.transcripts import KEEP, GradeInput, RegistrationItem, _Keep
 from mockserver.ids import ObjectIds
-from mockserver.journal import _read, select
+from mockserver.rules.journal import _read, select
+from mockserver.rules.rules import Call, Rule, build_rule
 from mockserver.store.memory import FullFabricState, MemoryStore, Settings, World, new_registration
 
 # Appends an entry with the next id, atomically, and keeps the newest ARGV[2] entries.

@@ -9,9 +9,9 @@ from typing import Any
 
 from flask import g, request
 
-from mockserver.context import api_of, world
-from mockserver.failures import Call, Rule
-from mockserver.responses import Response
+from mockserver.rules.rules import Call, Rule
+from mockserver.web.context import api_of, world
+from mockserver.web.responses import Response
 
 # A body the vendor would plausibly send, cut short: what `malformed_json` and `connection_reset` send.
 PARTIAL_BODIES = {

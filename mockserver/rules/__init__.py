@@ -1,0 +1,1 @@
+"""Failure rules and the request journal: plain Python, no Flask, no vendor."""

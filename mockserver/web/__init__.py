@@ -1,0 +1,1 @@
+"""Flask plumbing shared by every vendor blueprint: request context, journaling, injected failures."""
