@@ -1,4 +1,4 @@
-"""The application factory: settings, fixtures into the store, blueprints, error handlers."""
+"""The application factory, and the composition root: the one module (with cli/) that names the vendors."""
 
 from __future__ import annotations
 
@@ -10,29 +10,24 @@ from typing import Any
 from flask import Flask, request
 from werkzeug.exceptions import HTTPException
 
+from mockserver import digitalchalk, fullfabric
 from mockserver.admin import views as admin
 from mockserver.clock import parse_instant
 from mockserver.config import DEFAULTS
-from mockserver.digitalchalk import views as digitalchalk
-from mockserver.digitalchalk.repeat import RepeatedLists
 from mockserver.errors import StoreUnavailable
 from mockserver.fixtures.load import load_failures, load_fixtures, paused_gc
-from mockserver.fullfabric import views as fullfabric
 from mockserver.resources import data_dir
-from mockserver.store import MemoryStore, Settings
+from mockserver.store import MemoryStore, Settings, Store
+from mockserver.vendor import Vendors
 from mockserver.web import requestlog
-from mockserver.web.context import SessionPrefix, api_of
+from mockserver.web.context import Routing, current_api, vendors
 from mockserver.web.injection import apply_request_rules
 from mockserver.web.responses import Response
 
 logger = logging.getLogger("mockserver")
 
-# Errors that no view handled (unknown path, wrong method) are written in the format of the API
-# whose path they fall under; anything else gets the admin API's problem+json.
-ERROR_WRITERS: dict[str, Callable[[int, str], Response]] = {
-    "digitalchalk": digitalchalk.error_response,
-    "fullfabric": fullfabric.error_response,
-}
+# The vendors this mock serves.
+VENDORS = Vendors((fullfabric.VENDOR, digitalchalk.VENDOR))
 
 
 class Mock(Flask):
@@ -56,24 +51,29 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     fixtures_dir = Path(app.config["FIXTURES"]) if app.config["FIXTURES"] else data_dir("fixtures")
     failures_file = Path(app.config["FAILURES"]) if app.config["FAILURES"] else fixtures_dir / "failures.yaml"
+    app.extensions["mockserver.vendors"] = VENDORS
     with paused_gc():
         settings = _settings(app, fixtures_dir, failures_file)
         app.extensions["mockserver"] = _store(app, settings)
 
     requestlog.init_app(app)  # first, so that durations include injected latency
     app.before_request(apply_request_rules)
-    app.register_blueprint(fullfabric.bp)
-    app.register_blueprint(digitalchalk.bp)
+    for vendor in VENDORS:
+        app.register_blueprint(vendor.blueprint)
     app.register_blueprint(admin.bp)
     for unavailable in app.extensions["mockserver"].unavailable:
         app.register_error_handler(unavailable, _store_unreachable)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
-    app.wsgi_app = SessionPrefix(RepeatedLists(app, app.wsgi_app))  # type: ignore[method-assign]
+    wsgi_app = app.wsgi_app
+    for vendor in VENDORS:
+        if vendor.middleware is not None:
+            wsgi_app = vendor.middleware(app, wsgi_app)
+    app.wsgi_app = Routing(wsgi_app, VENDORS)  # type: ignore[method-assign]
     return app
 
 
-def _store(app: Flask, settings: Settings) -> MemoryStore:
+def _store(app: Flask, settings: Settings) -> Store:
     """The store the STORE setting names: this process's memory, or a Redis shared by processes."""
     where = app.config["STORE"]
     sessions = {"max_sessions": app.config["SESSIONS_MAX"], "session_ttl": app.config["SESSION_TTL"] or None}
@@ -95,8 +95,9 @@ def _store(app: Flask, settings: Settings) -> MemoryStore:
 def _settings(app: Flask, fixtures_dir: Path, failures_file: Path) -> Settings:
     """The fixtures loaded and checked, and the rest of what every world is made from."""
     return Settings(
-        fixtures=load_fixtures(fixtures_dir),
-        failures=tuple(load_failures(failures_file))
+        vendors=VENDORS,
+        fixtures=load_fixtures(fixtures_dir, VENDORS),
+        failures=tuple(load_failures(failures_file, VENDORS))
         if failures_file.is_file() or app.config["FAILURES"]
         else (),
         seed=app.config["SEED"],
@@ -106,8 +107,10 @@ def _settings(app: Flask, fixtures_dir: Path, failures_file: Path) -> Settings:
 
 
 def _write_error(status: int, message: str) -> Response:
-    write = ERROR_WRITERS.get(api_of(request.path), admin.problem)
-    return write(status, message)
+    """An error no view handled (unknown path, wrong method), in the format of the API whose path it falls
+    under; anything else gets the admin API's problem+json."""
+    vendor = vendors().get(current_api())
+    return admin.problem(status, message) if vendor is None else vendor.error_response(status, message)
 
 
 def _http_error(error: HTTPException) -> Response:

@@ -23,7 +23,7 @@ from mockserver.digitalchalk.domain import (
     wire_body,
 )
 from mockserver.digitalchalk.schemas import RegistrationSchema, _plainly_valid
-from mockserver.store.memory import DigitalChalkTable
+from mockserver.digitalchalk.table import DigitalChalkTable
 
 # Few values, so that filters often match, and dates that often tie.
 INSTANTS = st.sampled_from([1_300_000_000 + day * 86_400 for day in range(0, 40, 3)])

@@ -17,7 +17,7 @@ def test_defaults_serve_the_packaged_fixtures() -> None:
     assert app.config["FIXTURES"] is None
     store = app.extensions["mockserver"]
     assert store.fixtures.sources["digitalchalk"] == data_dir("fixtures") / "digitalchalk.yaml"
-    assert len(store.default.digitalchalk) == 5
+    assert store.default.state("digitalchalk").registrations() == 5
 
 
 def test_environment_overrides_defaults(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -41,7 +41,7 @@ def test_each_app_has_its_own_state() -> None:
 def test_fixtures_folder_from_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     (tmp_path / "digitalchalk.yaml").write_text("registrations: []\n")
     monkeypatch.setenv("MOCKSERVER_FIXTURES", str(tmp_path))
-    assert len(create_app().extensions["mockserver"].default.digitalchalk) == 0
+    assert create_app().extensions["mockserver"].default.state("digitalchalk").registrations() == 0
 
 
 def test_broken_fixtures_stop_the_factory(tmp_path: Path) -> None:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from mockserver.store import MemoryStore
+from mockserver.store import World
 
 from .conftest import (
     CLASS,
@@ -23,9 +23,9 @@ from .conftest import (
 GOOD = {"unit_id": UNIT_ONE_GRADE, "context_id": COURSE, "grades": [{"name": "final", "value": "71"}]}
 
 
-def state(store: MemoryStore) -> Any:
+def state(store: World) -> Any:
     """Everything FullFabric holds, to compare before and after."""
-    return copy.deepcopy(store.fullfabric.transcripts.entries())
+    return copy.deepcopy(store.state("fullfabric").transcripts.entries())
 
 
 ITEM_FAILURES = [
@@ -118,7 +118,7 @@ ITEM_FAILURES = [
 
 @pytest.mark.parametrize(("item", "status", "code", "message"), ITEM_FAILURES)
 def test_a_failing_item_fails_alone(
-    client: FlaskClient, store: MemoryStore, item: Any, status: int, code: str, message: str
+    client: FlaskClient, store: World, item: Any, status: int, code: str, message: str
 ) -> None:
     response = ff_post(client, item, GOOD)
 
@@ -130,7 +130,7 @@ def test_a_failing_item_fails_alone(
 
 
 @pytest.mark.parametrize("item", [failure[0] for failure in ITEM_FAILURES])
-def test_a_failing_item_leaves_no_trace(client: FlaskClient, store: MemoryStore, item: Any) -> None:
+def test_a_failing_item_leaves_no_trace(client: FlaskClient, store: World, item: Any) -> None:
     before = state(store)
     assert ff_post(client, item).status_code == 207
     assert state(store) == before

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from mockserver.store import MemoryStore
+from mockserver.store import World
 
 from .conftest import (
     CLASS,
@@ -65,9 +65,9 @@ def ff_patch(
     return client.patch(ff_path(profile_id), json={"registrations": list(items)}, headers=headers or FF_AUTH)
 
 
-def state(store: MemoryStore) -> Any:
+def state(store: World) -> Any:
     """Everything FullFabric holds, to compare before and after."""
-    return copy.deepcopy(store.fullfabric.transcripts.entries())
+    return copy.deepcopy(store.state("fullfabric").transcripts.entries())
 
 
 # --- GET ------------------------------------------------------------------------------------------------
@@ -278,7 +278,7 @@ class TestFiltersAndPaging:
     ],
 )
 def test_an_invalid_parameter_is_400_naming_it(
-    client: FlaskClient, store: MemoryStore, query: str, message: str
+    client: FlaskClient, store: World, query: str, message: str
 ) -> None:
     before = state(store)
     response = ff_get(client, query)
@@ -311,8 +311,8 @@ def test_an_unknown_parameter_is_ignored_with_a_warning(
 # --- PATCH ----------------------------------------------------------------------------------------------
 
 
-def test_patch_updates_grades_and_grade_state_in_place(client: FlaskClient, store: MemoryStore) -> None:
-    entries = len(store.fullfabric.transcripts)
+def test_patch_updates_grades_and_grade_state_in_place(client: FlaskClient, store: World) -> None:
+    entries = len(store.state("fullfabric").transcripts)
     store.clock.frozen_at = NOW + 60
     response = ff_patch(client, GRADED)
 
@@ -331,7 +331,7 @@ def test_patch_updates_grades_and_grade_state_in_place(client: FlaskClient, stor
         ("final", "80", True),
     ]
     assert listed(client) == [updated]
-    assert len(store.fullfabric.transcripts) == entries
+    assert len(store.state("fullfabric").transcripts) == entries
 
 
 def test_patch_merges_grades_and_keeps_or_clears_the_grade_state(client: FlaskClient) -> None:
@@ -362,15 +362,13 @@ class TestRejectedRegistration:
         fixture["transcripts"][0]["registration"]["registration_state"] = "rejected"
         return {"TESTING": True, "FIXTURES": str(write_fixtures(fullfabric=fixture))}
 
-    def test_patch_keeps_the_registration_state_and_context(
-        self, client: FlaskClient, store: MemoryStore
-    ) -> None:
+    def test_patch_keeps_the_registration_state_and_context(self, client: FlaskClient, store: World) -> None:
         # Through the course itself, not the class the registration was made through: the same registration.
         response = ff_patch(client, GRADED | {"context_id": COURSE})
         assert response.status_code == 200
         updated = response.get_json()[0]["json"]
         assert (updated["id"], updated["registration_state"]) == (REGISTERED_ID, "rejected")
-        [registration] = store.fullfabric.transcripts.registrations()
+        [registration] = store.state("fullfabric").transcripts.registrations()
         assert registration.context_id == CLASS
         assert listed(client, f"context_ids={CLASS}&registration_states=rejected") == [updated]
 
@@ -392,31 +390,37 @@ class TestRejectedRegistration:
     ids=["on-the-transcript-unregistered", "not-on-the-transcript"],
 )
 def test_patch_of_an_unregistered_unit_is_a_per_item_404(
-    client: FlaskClient, store: MemoryStore, item: dict[str, Any], profile_id: str, message: str
+    client: FlaskClient, store: World, item: dict[str, Any], profile_id: str, message: str
 ) -> None:
-    before = len(store.fullfabric.transcripts), len(store.fullfabric.transcripts.registrations())
+    before = (
+        len(store.state("fullfabric").transcripts),
+        len(store.state("fullfabric").transcripts.registrations()),
+    )
     response = ff_patch(client, item, profile_id=profile_id)
     assert response.status_code == 207
     assert response.get_json() == [
         {"status": 404, "json": {"error": "registration_not_found", "message": message}}
     ]
-    after = len(store.fullfabric.transcripts), len(store.fullfabric.transcripts.registrations())
+    after = (
+        len(store.state("fullfabric").transcripts),
+        len(store.state("fullfabric").transcripts.registrations()),
+    )
     assert after == before  # nothing created: no transcript entry, no registration
 
 
-def test_other_items_still_apply_around_an_unregistered_one(client: FlaskClient, store: MemoryStore) -> None:
+def test_other_items_still_apply_around_an_unregistered_one(client: FlaskClient, store: World) -> None:
     response = ff_patch(
         client, {"unit_id": UNIT_ONE_GRADE, "context_id": COURSE, "grade_state_name": "pass"}, GRADED
     )
     assert response.status_code == 207
     assert [outcome["status"] for outcome in response.get_json()] == [404, 200]
     assert [registration["grade_state_name"] for registration in listed(client)] == ["pass"]
-    assert UNIT_ONE_GRADE not in {r.unit_id for r in store.fullfabric.transcripts.registrations()}
+    assert UNIT_ONE_GRADE not in {r.unit_id for r in store.state("fullfabric").transcripts.registrations()}
 
 
 @pytest.mark.parametrize(("item", "status", "code", "message"), ITEM_FAILURES)
 def test_patch_items_are_judged_like_post_items(
-    client: FlaskClient, store: MemoryStore, item: Any, status: int, code: str, message: str
+    client: FlaskClient, store: World, item: Any, status: int, code: str, message: str
 ) -> None:
     before = state(store)
     response = ff_patch(client, item)
@@ -459,7 +463,7 @@ class TestUnitNotOffered:
         }
 
 
-def test_a_failed_patch_item_leaves_no_trace(client: FlaskClient, store: MemoryStore) -> None:
+def test_a_failed_patch_item_leaves_no_trace(client: FlaskClient, store: World) -> None:
     before = state(store)
     bad = GRADED | {"grade_state_name": "distinction"}  # good grades, unknown grade state
     assert ff_patch(client, bad).get_json()[0]["status"] == 422
@@ -472,9 +476,7 @@ def add_rule(client: FlaskClient, **spec: Any) -> dict[str, Any]:
     return response.get_json()
 
 
-def test_an_item_rule_fails_a_patch_item_which_is_not_applied(
-    client: FlaskClient, store: MemoryStore
-) -> None:
+def test_an_item_rule_fails_a_patch_item_which_is_not_applied(client: FlaskClient, store: World) -> None:
     rule = add_rule(
         client, name="locked", api="fullfabric", scope="item", match={"index": 0}, respond={"status": 423}
     )
@@ -621,7 +623,7 @@ def test_another_method_is_405_naming_the_three(client: FlaskClient) -> None:
     ],
 )
 def test_an_unusable_patch_body_fails_the_whole_request(
-    client: FlaskClient, store: MemoryStore, data: str, content_type: str, status: int, code: str
+    client: FlaskClient, store: World, data: str, content_type: str, status: int, code: str
 ) -> None:
     before = state(store)
     response = client.patch(ff_path(), data=data, content_type=content_type, headers=FF_AUTH)
@@ -686,7 +688,7 @@ class TestStrict:
         assert response.get_json()["message"].startswith("strict mode: version: none asked for")
 
     def test_strict_mode_refuses_an_unknown_patch_field_and_changes_nothing(
-        self, client: FlaskClient, store: MemoryStore
+        self, client: FlaskClient, store: World
     ) -> None:
         before = state(store)
         response = ff_patch(client, GRADED | {"state": "rejected"})
@@ -712,9 +714,7 @@ class TestStrict:
     ],
     ids=["no-auth", "bad-version", "unknown-profile", "not-json"],
 )
-def test_a_refused_patch_changes_nothing(
-    client: FlaskClient, store: MemoryStore, request_kwargs: Any
-) -> None:
+def test_a_refused_patch_changes_nothing(client: FlaskClient, store: World, request_kwargs: Any) -> None:
     before = state(store)
     kwargs = dict(request_kwargs)
     profile_id = kwargs.pop("profile_id", PROFILE)

@@ -259,7 +259,7 @@ class TestStrict:
         assert response.get_json()["message"].startswith("strict mode: version: none asked for")
 
     def test_strict_mode_changes_nothing_when_it_refuses(self, client: FlaskClient, store: Any) -> None:
-        before = len(store.fullfabric.transcripts.registrations())
+        before = len(store.state("fullfabric").transcripts.registrations())
         item = {"unit_id": "6385baa7976a7719120005dc", "context_id": "6385bcf1976a77191200ba5d", "x": 1}
         assert client.post(ff_path(), json={"registrations": [item]}, headers=FF_AUTH).status_code == 400
-        assert len(store.fullfabric.transcripts.registrations()) == before
+        assert len(store.state("fullfabric").transcripts.registrations()) == before

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from mockserver.store import MemoryStore
+from mockserver.store import World
 
 from .conftest import (
     CLASS,
@@ -34,13 +34,13 @@ def post_one(client: FlaskClient, item: dict[str, Any], profile_id: str = PROFIL
     return response.get_json()[0]["json"]
 
 
-def counts(store: MemoryStore) -> tuple[int, int]:
+def counts(store: World) -> tuple[int, int]:
     """(transcript entries, registrations)."""
-    transcripts = store.fullfabric.transcripts
+    transcripts = store.state("fullfabric").transcripts
     return len(transcripts), len(transcripts.registrations())
 
 
-def test_unit_not_on_the_transcript_is_added_and_registered(client: FlaskClient, store: MemoryStore) -> None:
+def test_unit_not_on_the_transcript_is_added_and_registered(client: FlaskClient, store: World) -> None:
     before = counts(store)
     registration = post_one(client, {"unit_id": UNIT_TWO_GRADES, "context_id": CLASS}, OTHER_PROFILE)
     assert counts(store) == (before[0] + 1, before[1] + 1)
@@ -50,9 +50,7 @@ def test_unit_not_on_the_transcript_is_added_and_registered(client: FlaskClient,
     assert registration["course_id"] == registration["transcript_subject_id"] == COURSE
 
 
-def test_unit_on_the_transcript_but_unregistered_is_registered(
-    client: FlaskClient, store: MemoryStore
-) -> None:
+def test_unit_on_the_transcript_but_unregistered_is_registered(client: FlaskClient, store: World) -> None:
     before = counts(store)
     registration = post_one(client, {"unit_id": UNIT_ONE_GRADE, "context_id": COURSE})
     assert counts(store) == (before[0], before[1] + 1)
@@ -60,7 +58,7 @@ def test_unit_on_the_transcript_but_unregistered_is_registered(
     assert registration["id"] != REGISTERED_ID
 
 
-def test_registered_unit_is_updated_in_place(client: FlaskClient, store: MemoryStore) -> None:
+def test_registered_unit_is_updated_in_place(client: FlaskClient, store: World) -> None:
     before = counts(store)
     registration = post_one(
         client, {"unit_id": UNIT_TWO_GRADES, "context_id": CLASS, "grade_state_name": "fail"}
@@ -72,9 +70,7 @@ def test_registered_unit_is_updated_in_place(client: FlaskClient, store: MemoryS
     assert registration["grade_state_name"] == "fail"
 
 
-def test_reposting_updates_the_same_registration_never_a_duplicate(
-    client: FlaskClient, store: MemoryStore
-) -> None:
+def test_reposting_updates_the_same_registration_never_a_duplicate(client: FlaskClient, store: World) -> None:
     item = {"unit_id": UNIT_ONE_GRADE, "context_id": COURSE}
     first = post_one(client, item)
     after_first = counts(store)
@@ -86,16 +82,14 @@ def test_reposting_updates_the_same_registration_never_a_duplicate(
     assert second["updated_at"] == NOW + 60
 
 
-def test_course_itself_and_its_class_are_one_transcript_entry(
-    client: FlaskClient, store: MemoryStore
-) -> None:
+def test_course_itself_and_its_class_are_one_transcript_entry(client: FlaskClient, store: World) -> None:
     via_class = post_one(client, {"unit_id": UNIT_ONE_GRADE, "context_id": CLASS})
     via_course = post_one(client, {"unit_id": UNIT_ONE_GRADE, "context_id": COURSE})
     assert via_class["id"] == via_course["id"]
     assert via_class["course_id"] == via_course["course_id"] == COURSE
 
 
-def test_same_unit_twice_in_one_request_is_one_registration(client: FlaskClient, store: MemoryStore) -> None:
+def test_same_unit_twice_in_one_request_is_one_registration(client: FlaskClient, store: World) -> None:
     before = counts(store)
     item = {"unit_id": UNIT_ONE_GRADE, "context_id": COURSE}
     first, second = ff_post(client, item, item | {"grade_state_name": "pass"}).get_json()

@@ -58,7 +58,7 @@ def test_vendor_example_with_an_unknown_first_unit_applies_only_the_second(
     client: FlaskClient, store: Any
 ) -> None:
     headers, body, _ = vendor_example()
-    transcripts = store.fullfabric.transcripts
+    transcripts = store.state("fullfabric").transcripts
     registered_before = copy.deepcopy(transcripts.entries()[(PROFILE, "6385baad976a7719120008e3", COURSE)])
     unknown = "6385baad976a77191200ffff"
 

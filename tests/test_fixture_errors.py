@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from mockserver.app import VENDORS
 from mockserver.fixtures.load import FixtureError, load_fixtures
 from mockserver.resources import data_dir
 
@@ -74,20 +75,20 @@ def test_each_problem_names_file_path_and_message(
 ) -> None:
     folder = write_fixtures(digitalchalk=content)
     with pytest.raises(FixtureError) as raised:
-        load_fixtures(folder)
+        load_fixtures(folder, VENDORS)
     assert raised.value.problems == [f"{folder / 'digitalchalk.yaml'}: {problem}" for problem in problems]
 
 
 def test_every_problem_is_reported_at_once(write_fixtures: Any) -> None:
     content = {"registrations": [GOOD | {"status": "x"}, GOOD | {"id": "r2", "createdDate": "soon"}]}
     with pytest.raises(FixtureError) as raised:
-        load_fixtures(write_fixtures(digitalchalk=content))
+        load_fixtures(write_fixtures(digitalchalk=content), VENDORS)
     assert len(raised.value.problems) == 2
 
 
 def test_json_fixtures_are_accepted(write_fixtures: Any) -> None:
     folder = write_fixtures(**{"digitalchalk.json": json.dumps(default_fixture("digitalchalk"))})
-    fixtures = load_fixtures(folder)
+    fixtures = load_fixtures(folder, VENDORS)
     assert len(fixtures.data["digitalchalk"]["registrations"]) == 5
     assert fixtures.sources["digitalchalk"] == folder / "digitalchalk.json"
 
@@ -95,18 +96,18 @@ def test_json_fixtures_are_accepted(write_fixtures: Any) -> None:
 def test_broken_json_names_line_and_column(write_fixtures: Any) -> None:
     folder = write_fixtures(**{"digitalchalk.json": '{"registrations": [}'})
     with pytest.raises(FixtureError) as raised:
-        load_fixtures(folder)
+        load_fixtures(folder, VENDORS)
     assert raised.value.problems == [f"{folder / 'digitalchalk.json'}: line 1, column 20: Expecting value"]
 
 
 def test_two_files_for_one_vendor_is_an_error(write_fixtures: Any) -> None:
     folder = write_fixtures(**{"digitalchalk.yaml": "{}", "digitalchalk.json": "{}"})
     with pytest.raises(FixtureError, match="more than one digitalchalk fixture file"):
-        load_fixtures(folder)
+        load_fixtures(folder, VENDORS)
 
 
 def test_a_vendor_without_a_file_starts_empty(tmp_path: Path) -> None:
-    fixtures = load_fixtures(tmp_path)
+    fixtures = load_fixtures(tmp_path, VENDORS)
     assert fixtures.data["digitalchalk"] == {"tokens": [], "registrations": []}
     assert fixtures.data["fullfabric"]["profiles"] == []
     assert fixtures.sources == {"fullfabric": None, "digitalchalk": None}
@@ -216,12 +217,12 @@ def test_fullfabric_fixture_problems_name_the_path(
 ) -> None:
     folder = write_fixtures(fullfabric=fullfabric_with(change))
     with pytest.raises(FixtureError) as raised:
-        load_fixtures(folder)
+        load_fixtures(folder, VENDORS)
     assert raised.value.problems == [f"{folder / 'fullfabric.yaml'}: {problem}" for problem in problems]
 
 
 def test_default_fullfabric_fixture_reproduces_the_vendor_page() -> None:
-    fixture = load_fixtures(data_dir("fixtures")).data["fullfabric"]
+    fixture = load_fixtures(data_dir("fixtures"), VENDORS).data["fullfabric"]
     units = {unit["id"]: [grade["name"] for grade in unit["grades"]] for unit in fixture["units"]}
     assert units == {
         "6385baad976a7719120008e3": ["__coursework", "final"],

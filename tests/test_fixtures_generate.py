@@ -231,7 +231,7 @@ def test_yaml_files_load_too(tmp_path: Path) -> None:
     generate(tmp_path, "--registrations", "50", "--format", "yaml")
     assert sorted(path.name for path in tmp_path.iterdir()) == ["digitalchalk.yaml", "fullfabric.yaml"]
     store = create_app({"FIXTURES": str(tmp_path)}).extensions["mockserver"]
-    assert len(store.default.digitalchalk) == 50
+    assert store.default.state("digitalchalk").registrations() == 50
 
 
 @pytest.mark.parametrize(

@@ -34,7 +34,7 @@ UNIT_ONE_422 = {
 
 def test_item_rule_turns_one_item_into_its_respond(client: FlaskClient, store: Any) -> None:
     add_rule(client, name="unit-05dc-422", **UNIT_ONE_422)
-    before = len(store.fullfabric.transcripts.registrations())
+    before = len(store.state("fullfabric").transcripts.registrations())
 
     response = ff_post(client, FIRST, SECOND)
 
@@ -46,7 +46,9 @@ def test_item_rule_turns_one_item_into_its_respond(client: FlaskClient, store: A
         "json": {"error": "injected_failure", "message": "injected by failure rule unit-05dc-422"},
     }
     # The failed item was not applied (UNIT_ONE_GRADE stays unregistered); the other was.
-    registered = {registration.unit_id for registration in store.fullfabric.transcripts.registrations()}
+    registered = {
+        registration.unit_id for registration in store.state("fullfabric").transcripts.registrations()
+    }
     assert UNIT_ONE_GRADE not in registered
     assert len(registered) == before
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from mockserver.app import VENDORS
 from mockserver.fixtures.load import load_fixtures
 
 from .conftest import ROOT
@@ -90,7 +91,7 @@ def test_fixture_example_loads(tmp_path: Any) -> None:
         block["body"] for block in BLOCKS if block["lang"] == "yaml" and "registrations:" in block["body"]
     )
     (tmp_path / "digitalchalk.yaml").write_text(example)
-    fixtures = load_fixtures(tmp_path)
+    fixtures = load_fixtures(tmp_path, VENDORS)
     assert fixtures.data["digitalchalk"]["registrations"][0]["grade"] == 88.5
     assert [token["state"] for token in fixtures.data["digitalchalk"]["tokens"]] == ["active", "revoked"]
 

@@ -23,6 +23,7 @@ import yaml
 from flask.testing import FlaskClient
 
 from mockserver.app import create_app
+from mockserver.digitalchalk.commands import CreateRegistration
 
 from .conftest import (
     AUTH,
@@ -277,7 +278,7 @@ def test_a_compacted_log_gives_every_process_the_state_the_whole_log_gives(
     world = compacted[1].application.extensions["mockserver"].world()  # caught up, and then …
     for number in range(9):
         late[0].post(DC_LIST, json={"userId": "w", "offeringId": f"o-{number}"}, headers=AUTH)
-    world.create_digitalchalk("w", "last", 0)  # … its append finds it behind
+    world.write(CreateRegistration("w", "last", 0))  # … its append finds it behind
     # … or reading
     for number in range(9):
         late[0].post(DC_LIST, json={"userId": "v", "offeringId": f"o-{number}"}, headers=AUTH)
@@ -357,7 +358,7 @@ def test_a_write_racing_a_reset_lands_after_it(pair: tuple[FlaskClient, FlaskCli
     before = ids(first)
     world = second.application.extensions["mockserver"].world()  # caught up, and then …
     first.post("/__admin/reset")  # … made again through the other
-    created = world.create_digitalchalk("u-late", "o", 0)
+    created = world.write(CreateRegistration("u-late", "o", 0))
     assert ids(first, "userId=u-late") == [created["id"]]
     assert ids(second) == [*before, created["id"]]
 

@@ -137,7 +137,7 @@ def test_sessions_keep_their_own_answers(client: Any) -> None:
 def test_the_kept_answers_are_bounded(client: Any, store: Any) -> None:
     for offset in range(300):
         assert client.get(f"{DC_LIST}?offset={offset}", headers=AUTH).status_code == 200
-    assert len(store.digitalchalk.answers) == 128
+    assert len(store.state("digitalchalk").answers) == 128
 
 
 def test_over_http_the_repeat_is_byte_for_byte_the_first_answer(live_server: Any) -> None:

@@ -24,7 +24,7 @@ def test_a_session_starts_from_the_fixtures_and_keeps_its_own_state(client: Flas
     first = ff_post(client, ITEM, profile_id=OTHER_PROFILE, headers=headers).get_json()[0]["json"]
     again = ff_post(client, ITEM, profile_id=OTHER_PROFILE, headers=headers).get_json()[0]["json"]
     assert again["id"] == first["id"]  # the session remembers its registration
-    assert len(store.fullfabric.transcripts.registrations()) == 1  # the default world is untouched
+    assert len(store.state("fullfabric").transcripts.registrations()) == 1  # the default world is untouched
     elsewhere = ff_post(client, ITEM, profile_id=OTHER_PROFILE, headers={"FF-Auth": "t"} | session("b"))
     assert elsewhere.get_json()[0]["json"]["id"] != first["id"]
 
@@ -69,7 +69,7 @@ def test_a_path_prefix_names_the_session_instead_of_the_header(client: FlaskClie
     prefix = "/__session/run-1"
     posted = ff_post(client, ITEM, profile_id=OTHER_PROFILE, headers={"FF-Auth": "t"}, prefix=prefix)
     assert posted.status_code == 200
-    assert len(store.fullfabric.transcripts.registrations()) == 1  # not in the default world
+    assert len(store.state("fullfabric").transcripts.registrations()) == 1  # not in the default world
     journal = client.get("/__admin/requests", headers=session("run-1")).get_json()
     assert [(entry["session"], entry["path"]) for entry in journal] == [("run-1", ff_path(OTHER_PROFILE))]
     assert client.get(f"{prefix}/__admin/requests").get_json() == journal

@@ -1,4 +1,4 @@
-"""Marshmallow schemas of the admin API's own inputs (rules are `mockserver.rules.rules.RuleSchema`)."""
+"""Marshmallow schemas of the admin API's own inputs (rules are `mockserver.rules.schema`'s)."""
 
 from __future__ import annotations
 
@@ -10,18 +10,20 @@ from marshmallow.validate import OneOf, Range
 from mockserver.clock import parse_instant
 from mockserver.schemas import QueryInteger, WholeNumber
 
-APIS = ("fullfabric", "digitalchalk", "unknown")
-
 
 class JournalQuerySchema(Schema):
-    """Filters of `GET /__admin/requests`."""
+    """Filters of `GET /__admin/requests`; `context["apis"]` names the APIs journaled."""
 
-    api = fields.String(validate=OneOf(APIS))
+    api = fields.String()
     method = fields.String()
     path = fields.String()
     status = QueryInteger(validate=Range(100, 599))
     warnings = fields.String(validate=OneOf(("true", "false")))
     limit = QueryInteger(validate=Range(min=1))
+
+    def __init__(self, apis: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.fields["api"].validators = [OneOf((*apis, "unknown"))]
 
 
 class Instant(fields.String):

@@ -15,19 +15,13 @@ from mockserver import __version__
 from mockserver.clock import within_range
 from mockserver.fixtures.load import FixtureConflict, FixtureError, validate_state
 from mockserver.resources import data_dir
-from mockserver.rules.rules import RuleSchema
 from mockserver.schemas import flatten_errors
-from mockserver.web.context import store, world
+from mockserver.web.context import store, vendors, world
 from mockserver.web.responses import Response
 
 from .schemas import ClockSchema, JournalQuerySchema
 
 bp = Blueprint("admin", __name__, url_prefix="/__admin")
-CONTRACTS = ("fullfabric", "digitalchalk", "admin")
-COLLECTIONS = {
-    "fullfabric": ("tokens", "profiles", "courses", "classes", "units", "grade_states", "transcripts"),
-    "digitalchalk": ("tokens", "registrations"),
-}
 
 
 class Problem(Exception):
@@ -98,10 +92,7 @@ def health() -> Response:
         {
             "status": "ok",
             "version": __version__,
-            "registrations": {
-                "fullfabric": len(default.fullfabric.transcripts.registrations()),
-                "digitalchalk": len(default.digitalchalk),
-            },
+            "registrations": {name: state.registrations() for name, state in default.states.items()},
             "sessions": len(store().sessions()),
         }
     )
@@ -124,7 +115,7 @@ def list_failures() -> Response:
 
 @bp.post("/failures")
 def add_failure() -> Response:
-    spec = RuleSchema().load(_json_body())
+    spec = vendors().rule_schemas.rule().load(_json_body())
     rules = world().rules
     if "id" in spec and rules.get(spec["id"]) is not None:
         raise Problem(409, f"A rule with id {spec['id']!r} exists already.")
@@ -162,7 +153,7 @@ def delete_failure(rule_id: str) -> Response:
 @bp.get("/requests")
 def list_requests() -> Response:
     """The journal, oldest first, filtered."""
-    filters = JournalQuerySchema().load(request.args.to_dict(flat=True))
+    filters = JournalQuerySchema(vendors().names).load(request.args.to_dict(flat=True))
     if "warnings" in filters:
         filters["warnings"] = filters["warnings"] == "true"
     return jsonify(world().journal.entries(**filters))
@@ -185,15 +176,16 @@ def get_state() -> Response:
 
 @bp.put("/state")
 def put_state() -> Response:
-    world().replace_state(validate_state(_json_body()))
+    world().replace_state(validate_state(_json_body(), vendors()))
     return _no_content()
 
 
 @bp.post("/state/<api>/<collection>")
 def add_records(api: str, collection: str) -> Response:
     """Add one record or a list to a collection, validated like the fixtures (references included)."""
-    if collection not in COLLECTIONS.get(api, ()):
-        known = "; ".join(f"{name}: {', '.join(names)}" for name, names in COLLECTIONS.items())
+    vendor = vendors().get(api)
+    if vendor is None or collection not in vendor.collections:
+        known = "; ".join(f"{vendor.name}: {', '.join(vendor.collections)}" for vendor in vendors())
         raise Problem(404, f"No collection {api}/{collection}. Collections: {known}.")
     body = _json_body()
     records = body if isinstance(body, list) else [body]
@@ -256,8 +248,9 @@ def put_clock() -> Response:
 
 @bp.get("/contracts/<name>")
 def get_contract(name: str) -> Response:
-    if name not in CONTRACTS:
-        raise Problem(404, f"No contract {name!r}. Contracts: {', '.join(CONTRACTS)}.")
+    contracts = (*vendors().names, "admin")
+    if name not in contracts:
+        raise Problem(404, f"No contract {name!r}. Contracts: {', '.join(contracts)}.")
     return Response((data_dir("contracts") / f"{name}.yaml").read_bytes(), mimetype="application/yaml")
 
 

@@ -157,10 +157,12 @@ def check(directory: Path, failures: Path | None) -> None:
 
     Exit codes: 0 the fixtures load; 1 they do not; 2 wrong usage (such as no such folder).
     """
+    from mockserver.app import VENDORS  # here: the other commands start faster without the vendors
+
     failures_file = failures or directory / "failures.yaml"
-    loaded, problems = _attempt(lambda: load_fixtures(directory))
+    loaded, problems = _attempt(lambda: load_fixtures(directory, VENDORS))
     rules, rule_problems = (
-        _attempt(lambda: load_failures(failures_file)) if failures_file.is_file() else ([], [])
+        _attempt(lambda: load_failures(failures_file, VENDORS)) if failures_file.is_file() else ([], [])
     )
     for problem in [*problems, *rule_problems]:
         click.echo(problem, err=True)

@@ -142,17 +142,11 @@ def run(
         base = f"http://{host}:{port}"
         store = app.extensions["mockserver"]
         world = store.default
-        sources = {vendor: source or "no fixture file" for vendor, source in store.fixtures.sources.items()}
-        profiles = len(world.fullfabric.transcripts.catalog.profiles)
         click.echo(f"mockserver {__version__} serving on {base}{' (strict)' if strict else ''}")
-        click.echo(
-            f"  FullFabric    {base}/apis/registrations/profiles/{{profile_id}}/registrations"
-            f"  ({profiles} profiles from {sources['fullfabric']})"
-        )
-        click.echo(
-            f"  DigitalChalk  {base}/dc/api/v5/registrations"
-            f"  ({len(world.digitalchalk)} registrations from {sources['digitalchalk']})"
-        )
+        for vendor in store.vendors:
+            source = store.fixtures.sources[vendor.name] or "no fixture file"
+            described = vendor.describe(world.state(vendor.name))
+            click.echo(f"  {vendor.title:<13} {base}{vendor.entry_path}  ({described} from {source})")
         click.echo(f"  Admin         {base}/__admin  ({len(world.rules)} failure rules)")
         if shared != "memory":
             click.echo(f"  Store         {shared}  ({workers} worker{'s' if workers > 1 else ''})")

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from mockserver.auth import check_token
 from mockserver.errors import Unauthorized
-from mockserver.web.context import api_of, session_of
+from mockserver.web.context import session_of
 from mockserver.web.requestlog import has_body, record
 
 from .views import answer_key, bearer_token
@@ -23,10 +23,10 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
     from flask import Flask
 
-    from mockserver.store.memory import MemoryStore
+    from mockserver.store import Store
 
 LIST_PATH = "/dc/api/v5/registrations"
-API = api_of(LIST_PATH)
+API = "digitalchalk"
 CONTENT_TYPE = "application/json"
 
 
@@ -34,7 +34,7 @@ class RepeatedLists:
     """WSGI middleware in front of the Flask app `app` (whose `wsgi_app` is `next_app`)."""
 
     def __init__(self, app: Flask, next_app: WSGIApplication) -> None:
-        self.store: MemoryStore = app.extensions["mockserver"]
+        self.store: Store = app.extensions["mockserver"]
         self.config = app.config
         self.next_app = next_app
 
@@ -47,7 +47,7 @@ class RepeatedLists:
             ruled = world.rules.may_fire(API, "GET", LIST_PATH)
         except self.store.unavailable:  # the store is gone: Flask answers it (503)
             return self.next_app(environ, start_response)
-        table = world.digitalchalk
+        table = world.state(API)
         if ruled or not _accepted(environ, table.tokens):
             return self.next_app(environ, start_response)
         cached = table.answers.get(answer_key(environ, self.config["STRICT"]))

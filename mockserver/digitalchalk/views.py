@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote, unquote_plus
 
 from flask import Blueprint, current_app, jsonify, request, url_for
@@ -17,10 +17,9 @@ from mockserver.web.context import world
 from mockserver.web.requestlog import warn, warnings
 from mockserver.web.responses import Response
 
+from .commands import CreateRegistration, UpdateRegistration
 from .schemas import QUERY_PARAMETERS, RegistrationQuerySchema
-
-if TYPE_CHECKING:
-    from mockserver.store.memory import DigitalChalkTable
+from .table import DigitalChalkTable
 
 bp = Blueprint("digitalchalk", __name__, url_prefix="/dc/api/v5")
 _query_schema = RegistrationQuerySchema()
@@ -43,6 +42,17 @@ class RequestFailed(MockserverError):
         self.message = message
 
 
+def state() -> DigitalChalkTable:
+    """DigitalChalk's state (its registrations) in the current request's world."""
+    found: DigitalChalkTable = world().state("digitalchalk")
+    return found
+
+
+def injected_body(message: str) -> dict[str, Any]:
+    """The body of a failure a rule injects: the vendor's shape for errors."""
+    return {"errors": [message]}
+
+
 def error_response(status: int, message: str) -> Response:
     """The vendor's shape for every error but validation: `{"errors": ["<text>"]}`."""
     response = jsonify({"errors": [message]})
@@ -58,7 +68,7 @@ def bearer_token(environ: dict[str, Any]) -> str:
 
 @bp.before_request
 def authenticate() -> None:
-    check_token(bearer_token(request.environ), world().digitalchalk.tokens)
+    check_token(bearer_token(request.environ), state().tokens)
 
 
 @bp.errorhandler(Unauthorized)
@@ -91,7 +101,7 @@ _ALL = _query_schema.load({})
 
 @bp.get("/registrations")
 def list_registrations() -> Response:
-    table = world().digitalchalk
+    table = state()
     key = answer_key(request.environ, current_app.config["STRICT"])
     answers = table.answers  # before the answer is made: a change meanwhile replaces them, and this one
     cached = answers.get(key)  # goes with the answers it made stale
@@ -162,7 +172,7 @@ def _refuse_warnings_if_strict() -> None:
 @bp.get("/registrations/<registration_id>")
 def get_registration(registration_id: str) -> Response:
     _check_parameters(frozenset())
-    return jsonify(_found(world().digitalchalk.get(registration_id), registration_id))
+    return jsonify(_found(state().get(registration_id), registration_id))
 
 
 @bp.post("/registrations")
@@ -175,7 +185,7 @@ def create_registration() -> tuple[Response, int, dict[str, str]]:
         raise FieldErrors(errors)
     _refuse_warnings_if_strict()
     current = world()
-    registration = current.create_digitalchalk(body["userId"], body["offeringId"], current.clock.now())
+    registration = current.write(CreateRegistration(body["userId"], body["offeringId"], current.clock.now()))
     location = url_for("digitalchalk.get_registration", registration_id=registration["id"], _external=True)
     return jsonify(registration), 201, {"Location": location}
 
@@ -186,11 +196,11 @@ def update_registration(registration_id: str) -> Response:
     ended); both may come together. `204`, no body."""
     _check_parameters(frozenset())
     current = world()
-    _found(current.digitalchalk.get(registration_id), registration_id)
+    _found(current.state("digitalchalk").get(registration_id), registration_id)
     body = _json_object(UPDATE_FIELDS)
     changes = _changes(body)
     _refuse_warnings_if_strict()
-    _found(current.update_digitalchalk(registration_id, changes, current.clock.now()), registration_id)
+    _found(current.write(UpdateRegistration(registration_id, changes, current.clock.now())), registration_id)
     return Response(status=204)
 
 

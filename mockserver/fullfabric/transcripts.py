@@ -8,7 +8,6 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, Final
 
-from mockserver.clock import Clock
 from mockserver.errors import MockserverError
 from mockserver.ids import ObjectIds
 
@@ -188,12 +187,8 @@ class TranscriptQuery:
 class Transcripts:
     """Every profile's transcript, and the rules that register units on it."""
 
-    def __init__(
-        self, catalog: Catalog, entries: Iterable[TranscriptEntry], ids: ObjectIds, clock: Clock
-    ) -> None:
+    def __init__(self, catalog: Catalog, entries: Iterable[TranscriptEntry]) -> None:
         self.catalog = catalog
-        self.ids = ids
-        self.clock = clock
         self._entries: dict[tuple[str, str, str], TranscriptEntry] = {entry.key: entry for entry in entries}
         # Each profile's entries in transcript order, so that listing one profile never scans them all.
         self._by_profile: dict[str, list[TranscriptEntry]] = {}
@@ -225,13 +220,13 @@ class Transcripts:
         skip = min(query.skip, sys.maxsize - query.limit)  # no profile has that many: an empty page
         return list(islice(found, skip, skip + query.limit))
 
-    def register(self, profile_id: str, item: RegistrationItem, now: int | None = None) -> Registration:
-        """Put the item's unit on the transcript and register it, or update its registration in place.
+    def register(self, profile_id: str, item: RegistrationItem, now: int, ids: ObjectIds) -> Registration:
+        """Put the item's unit on the transcript and register it (a new id from `ids`), or update its
+        registration in place.
 
         Every check comes before any change, so an item that fails leaves no trace.
         """
         unit, course_id = self._check(item)
-        now = self.clock.now() if now is None else now
         key = (profile_id, unit.id, course_id)
         entry = self._entries.get(key)
         if entry is None:
@@ -240,7 +235,7 @@ class Transcripts:
         registration = entry.registration
         if registration is None:
             registration = Registration(
-                id=self.ids.new(now),
+                id=ids.new(now),
                 profile_id=profile_id,
                 unit_id=unit.id,
                 course_id=course_id,
@@ -255,7 +250,7 @@ class Transcripts:
         _grade(registration, item, now)
         return registration
 
-    def update(self, profile_id: str, item: RegistrationItem, now: int | None = None) -> Registration:
+    def update(self, profile_id: str, item: RegistrationItem, now: int, ids: ObjectIds) -> Registration:
         """Grade the registration the item names, keeping its state and context; never create one.
 
         The registration is the profile's on the item's unit in the course of the item's context (as
@@ -267,7 +262,7 @@ class Transcripts:
             raise RegistrationNotFound(
                 f"profile {profile_id} has no registration on unit {unit.id} in course {course_id}"
             )
-        _grade(entry.registration, item, self.clock.now() if now is None else now)
+        _grade(entry.registration, item, now)
         return entry.registration
 
     def _check(self, item: RegistrationItem) -> tuple[Unit, str]:
@@ -342,7 +337,7 @@ def _grade_json(definition: GradeDefinition, grade: Grade) -> dict[str, Any]:
     }
 
 
-def build_transcripts(fixture: Mapping[str, Any], ids: ObjectIds, clock: Clock) -> Transcripts:
+def build_transcripts(fixture: Mapping[str, Any]) -> Transcripts:
     """The domain objects of a validated FullFabric fixture."""
     catalog = Catalog(
         profiles={profile["id"]: profile for profile in fixture["profiles"]},
@@ -391,7 +386,7 @@ def build_transcripts(fixture: Mapping[str, Any], ids: ObjectIds, clock: Clock) 
         entries.append(
             TranscriptEntry(entry["profile_id"], entry["unit_id"], entry["course_id"], registration)
         )
-    return Transcripts(catalog, entries, ids, clock)
+    return Transcripts(catalog, entries)
 
 
 def dump_entry(entry: TranscriptEntry) -> dict[str, Any]:

@@ -15,10 +15,11 @@ from werkzeug.http import parse_options_header
 from mockserver.auth import check_token
 from mockserver.errors import MockserverError, Unauthorized
 from mockserver.schemas import flatten_errors, parse_json, sent_as_json
-from mockserver.web.context import api_of, world
+from mockserver.web.context import current_api, world
 from mockserver.web.injection import call_for, matched
 from mockserver.web.requestlog import warn, warnings
 
+from .commands import RegisterItems
 from .schemas import (
     GRADE_FIELDS,
     ITEM_FIELDS,
@@ -26,6 +27,7 @@ from .schemas import (
     RegistrationItemSchema,
     TranscriptQuerySchema,
 )
+from .state import FullFabricState
 from .transcripts import (
     ContextNotFound,
     InvalidItem,
@@ -58,6 +60,12 @@ ITEM_ERRORS: dict[type[ItemError], tuple[int, str]] = {
     RegistrationNotFound: (404, "registration_not_found"),
 }
 _REQUEST_ID_UNSAFE = re.compile(r"[^\w\-@]")
+
+
+def state() -> FullFabricState:
+    """FullFabric's state in the current request's world."""
+    found: FullFabricState = world().state("fullfabric")
+    return found
 
 
 class RequestError(MockserverError):
@@ -95,7 +103,7 @@ def error_response(status: int, message: str, code: str | None = None) -> Respon
 def request_id(response: Response) -> Response:
     """Every FullFabric response carries `X-Request-Id`: the client's own, if it sent one (as Rails
     does, sanitised), else a fresh UUID."""
-    if api_of(request.path) == "fullfabric":
+    if current_api() == "fullfabric":
         given = _REQUEST_ID_UNSAFE.sub("", request.headers.get("X-Request-Id", ""))[:255]
         response.headers["X-Request-Id"] = given or str(uuid.uuid4())
     return response
@@ -103,7 +111,7 @@ def request_id(response: Response) -> Response:
 
 @bp.before_request
 def authenticate() -> None:
-    check_token(request.headers.get("FF-Auth", "").strip(), world().fullfabric.tokens)
+    check_token(request.headers.get("FF-Auth", "").strip(), state().tokens)
 
 
 @bp.errorhandler(Unauthorized)
@@ -125,11 +133,11 @@ def profile_not_found(error: ProfileNotFound) -> Response:
 def list_registrations(profile_id: str) -> Response:
     """The profile's registrations, filtered and paged: a bare array of registration objects."""
     _api_version()
-    store = world().fullfabric
-    store.check_profile(profile_id)
+    fullfabric = state()
+    fullfabric.check_profile(profile_id)
     query = _transcript_query()
     _refuse_warnings_if_strict()
-    return jsonify(store.registrations_of(profile_id, query))
+    return jsonify(fullfabric.registrations_of(profile_id, query))
 
 
 @bp.post("/profiles/<profile_id>/registrations")
@@ -148,18 +156,25 @@ def _apply_items(profile_id: str, create: bool) -> Response:
     """POST and PATCH alike: whole-request checks, then each item on its own; 200 when every item
     succeeds, else 207."""
     _api_version()
-    store = world().fullfabric
-    store.check_profile(profile_id)
+    current = world()
+    current.state("fullfabric").check_profile(profile_id)
     raw_items = _registrations()
     items: list[Any] = [_parse_item(index, raw) for index, raw in enumerate(raw_items)]
     for name in request.args:
         warn(name, "unknown parameter, which FullFabric ignores")
     _refuse_warnings_if_strict()
-    if world().rules.may_fire("fullfabric", request.method, request.path, "item"):
+    if current.rules.may_fire("fullfabric", request.method, request.path, "item"):
         for index, raw in enumerate(raw_items):
             items[index] = _apply_item_rules(index, raw, items[index])
 
-    outcomes = [_outcome(result) for result in world().register(profile_id, items, create=create)]
+    # The well-formed items are written, in one command; the others (malformed, or decided by a rule)
+    # keep their place among the outcomes.
+    applied = [index for index, item in enumerate(items) if isinstance(item, RegistrationItem)]
+    if applied:
+        write = RegisterItems(profile_id, tuple(items[i] for i in applied), create, current.clock.now())
+        for index, result in zip(applied, current.write(write), strict=True):
+            items[index] = result
+    outcomes = [_outcome(result) for result in items]
     response = jsonify(outcomes)
     response.status_code = 200 if all(200 <= outcome["status"] < 300 for outcome in outcomes) else 207
     return response

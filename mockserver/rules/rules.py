@@ -9,15 +9,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from marshmallow import Schema, ValidationError, fields, validates_schema
-from marshmallow.validate import Length, OneOf, Range, Regexp
-
-from mockserver.schemas import StrictNumber, WholeNumber
-
-APIS = ("fullfabric", "digitalchalk", "admin", "any")
 SCOPES = ("request", "item")
 FAULTS = ("connection_reset", "malformed_json", "empty_body")
-ITEM_FIELDS = ("unit_id", "context_id", "grade_state_name")
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,7 +22,7 @@ class Call:
     path: str
     query: Mapping[str, str]
     headers: Mapping[str, str]  # names lower-cased
-    profile_id: str | None = None
+    params: Mapping[str, str] = field(default_factory=dict)  # the path's parameters (`profile_id`)
     item: Any = None
     index: int | None = None
 
@@ -69,13 +62,14 @@ def match_header(name: str, expected: str) -> Matcher:
     return lambda call: _same(f"header {name}", expected, call.headers.get(name.lower()))
 
 
-def match_profile(expected: str) -> Matcher:
-    return lambda call: _same("profile_id", expected, call.profile_id)
+def match_field(name: str, expected: Any) -> Matcher:
+    """A path parameter (`profile_id`) or, failing that, a field of the item (`unit_id`)."""
 
-
-def match_item_field(name: str, expected: Any) -> Matcher:
     def matcher(call: Call) -> tuple[bool, str]:
-        actual = call.item.get(name) if isinstance(call.item, dict) else None
+        if name in call.params:
+            actual = call.params[name]
+        else:
+            actual = call.item.get(name) if isinstance(call.item, dict) else None
         return _same(name, expected, actual)
 
     return matcher
@@ -97,12 +91,10 @@ def build_matchers(match: Mapping[str, Any]) -> list[Matcher]:
             matchers.extend(match_query(key, value) for key, value in expected.items())
         elif name == "headers":
             matchers.extend(match_header(key, value) for key, value in expected.items())
-        elif name == "profile_id":
-            matchers.append(match_profile(expected))
         elif name == "index":
             matchers.append(match_index(expected))
         else:
-            matchers.append(match_item_field(name, expected))
+            matchers.append(match_field(name, expected))
     return matchers
 
 
@@ -206,7 +198,7 @@ def draw(seed: int | None, rule_id: str, number: int) -> float:
 
 
 def build_rule(rule_id: str, spec: Mapping[str, Any], seed: int | None) -> Rule:
-    """The rule of a validated spec (see `RuleSchema`), with no hits yet."""
+    """The rule of a validated spec (see `rules.schema`), with no hits yet."""
     rule = Rule(
         id=rule_id,
         name=spec.get("name") or rule_id,
@@ -240,8 +232,17 @@ class RuleSet:
         for spec in specs:
             self.add(spec)
 
+    def reset(self, specs: Iterable[Mapping[str, Any]] = ()) -> None:
+        """Only `specs`, with no hits, and made-up ids counted from 1 again."""
+        with self._lock:
+            self._rules = {}
+            self._counter = 0
+            self._may_fire = {}
+        for spec in specs:
+            self.add(spec)
+
     def add(self, spec: Mapping[str, Any]) -> Rule:
-        """A rule from a validated spec (see `RuleSchema`)."""
+        """A rule from a validated spec (see `rules.schema`)."""
         rule_id = spec.get("id")
         while rule_id is None or (rule_id in self._rules and "id" not in spec):
             self._counter += 1  # a made-up id never takes one a user chose
@@ -294,72 +295,3 @@ class RuleSet:
                     if reason is not None:
                         return rule, reason
         return None
-
-
-# --- validation of rule specs, from failures.yaml and the admin API ------------------------------------
-
-
-class MatchSchema(Schema):
-    method = fields.String(validate=Length(min=1))
-    path = fields.String(validate=Length(min=1))
-    query = fields.Dict(keys=fields.String(), values=fields.String())
-    headers = fields.Dict(keys=fields.String(validate=Length(min=1)), values=fields.String())
-    profile_id = fields.String()
-    unit_id = fields.String()
-    context_id = fields.String()
-    grade_state_name = fields.String()
-    index = WholeNumber(validate=Range(min=0))
-
-
-class RespondSchema(Schema):
-    status = WholeNumber(required=True, validate=Range(100, 599))
-    json = fields.Raw(allow_none=True)
-    headers = fields.Dict(keys=fields.String(validate=Length(min=1)), values=fields.String())
-
-
-class RuleSchema(Schema):
-    """A failure rule as users write it."""
-
-    id = fields.String(
-        validate=Regexp(
-            r"[A-Za-z0-9][A-Za-z0-9._~-]{0,99}\Z", error="Letters, digits and . _ ~ - only (it goes in URLs)."
-        )
-    )
-    name = fields.String(validate=Length(1, 200))
-    api = fields.String(load_default="any", validate=OneOf(APIS))
-    scope = fields.String(load_default="request", validate=OneOf(SCOPES))
-    match = fields.Nested(MatchSchema, load_default=dict)
-    respond = fields.Nested(RespondSchema, allow_none=True)
-    latency_ms = WholeNumber(load_default=0, validate=Range(0, 600_000))
-    fault = fields.String(allow_none=True, validate=OneOf(FAULTS))
-    times = WholeNumber(allow_none=True, validate=Range(min=1))
-    after = WholeNumber(load_default=0, validate=Range(min=0))
-    probability = StrictNumber(allow_none=True, allow_nan=False, validate=Range(0, 1))
-
-    @validates_schema
-    def coherent(self, data: dict[str, Any], **kwargs: Any) -> None:
-        item_fields = [name for name in (*ITEM_FIELDS, "index") if name in data.get("match", {})]
-        if data.get("scope") == "item":
-            if data.get("api") not in ("fullfabric", "any"):
-                raise ValidationError("Item rules are for FullFabric's registration items.", "scope")
-            if not data.get("respond") and not data.get("latency_ms"):
-                raise ValidationError("An item rule needs respond (or latency_ms).", "respond")
-            if data.get("fault"):
-                raise ValidationError("Faults break a whole response: use a request rule.", "fault")
-        elif item_fields:
-            raise ValidationError(f"Only item rules match {', '.join(item_fields)}.", "match")
-        if not (data.get("respond") or data.get("fault") or data.get("latency_ms")):
-            raise ValidationError("A rule needs respond, fault or latency_ms.", "respond")
-
-
-class FailuresFileSchema(Schema):
-    """`fixtures/failures.yaml`: rules active from the start (and after every reset)."""
-
-    rules = fields.List(fields.Nested(RuleSchema), load_default=list)
-
-    @validates_schema
-    def unique_ids(self, data: dict[str, Any], **kwargs: Any) -> None:
-        ids = [rule["id"] for rule in data.get("rules", []) if "id" in rule]
-        repeated = sorted({rule_id for rule_id in ids if ids.count(rule_id) > 1})
-        if repeated:
-            raise ValidationError(f"Rule ids must be unique: {', '.join(repeated)}.", "rules")

@@ -1,7 +1,10 @@
-"""The one seam for state: views reach data only through a store (memory, or `redis.RedisStore`)."""
+"""Where worlds live: this process's memory (`MemoryStore`), or Redis (`store.redis.RedisStore`).
+
+Knows no vendor and no Flask: see README.md beside this file."""
 
 from __future__ import annotations
 
-from mockserver.store.memory import MemoryStore, Settings, World
+from mockserver.store.memory import MemoryStore
+from mockserver.store.world import Settings, Store, World
 
-__all__ = ["MemoryStore", "Settings", "World"]
+__all__ = ["MemoryStore", "Settings", "Store", "World"]

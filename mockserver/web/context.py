@@ -1,4 +1,4 @@
-"""The world the current request sees: the default one, or its session's (`X-Mockserver-Session`)."""
+"""The world the current request sees (the default one, or its session's), and which API it calls."""
 
 from __future__ import annotations
 
@@ -8,15 +8,20 @@ from typing import Any
 
 from flask import current_app, g, request
 
-from mockserver.store.memory import MemoryStore, World
+from mockserver.store import Store, World
+from mockserver.vendor import Vendors
 
 SESSION_HEADER = "X-Mockserver-Session"
 SESSION_PREFIX = re.compile(r"/__session/(?P<session>[A-Za-z0-9._~-]{1,128})(?P<rest>/.*)?\Z", re.S)
-API_PREFIXES = (("/apis/", "fullfabric"), ("/dc/", "digitalchalk"), ("/__admin", "admin"))
+API = "mockserver.api"  # the environ key of the API a request calls (set once, by `Routing`)
 
 
-def store() -> MemoryStore:
-    return current_app.extensions["mockserver"]
+def store() -> Store:
+    return current_app.extensions["mockserver"]  # type: ignore[no-any-return]
+
+
+def vendors() -> Vendors:
+    return current_app.extensions["mockserver.vendors"]  # type: ignore[no-any-return]
 
 
 def session_of(environ: Mapping[str, Any]) -> str | None:
@@ -38,28 +43,33 @@ def world() -> World:
         return context.world  # type: ignore[no-any-return]
 
 
-def api_of(path: str) -> str:
-    """Which API a path belongs to: fullfabric, digitalchalk, admin, or unknown."""
-    for prefix, api in API_PREFIXES:
-        if path.startswith(prefix):
-            return api
-    return "unknown"
+def current_api() -> str:
+    """Which API the current request calls: a vendor's name, `admin`, or `unknown`."""
+    environ = request.environ
+    api = environ.get(API)
+    if api is None:
+        api = environ[API] = vendors().api_of(request.path)
+    return api  # type: ignore[no-any-return]
 
 
-class SessionPrefix:
-    """WSGI middleware: `/__session/<id>/<path>` is `<path>` with `X-Mockserver-Session: <id>`.
+class Routing:
+    """WSGI middleware, first of all: notes which API a request calls, and takes a session prefix.
 
-    A client under test then needs only a base URL, no header: the prefix becomes the script root, so the
-    links the mock writes (DigitalChalk's `next` and `prev`) keep it."""
+    `/__session/<id>/<path>` is `<path>` with `X-Mockserver-Session: <id>`. A client under test then needs
+    only a base URL, no header: the prefix becomes the script root, so the links the mock writes
+    (DigitalChalk's `next` and `prev`) keep it."""
 
-    def __init__(self, app: Callable[..., Iterable[bytes]]) -> None:
+    def __init__(self, app: Callable[..., Iterable[bytes]], vendors: Vendors) -> None:
         self.app = app
+        self.api_of = vendors.api_of
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        found = SESSION_PREFIX.match(environ.get("PATH_INFO", ""))
+        path = environ.get("PATH_INFO", "")
+        found = SESSION_PREFIX.match(path)
         if found is not None:
             prefix = f"/__session/{found['session']}"
             environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "") + prefix
-            environ["PATH_INFO"] = found["rest"] or "/"
+            path = environ["PATH_INFO"] = found["rest"] or "/"
             environ["HTTP_X_MOCKSERVER_SESSION"] = found["session"]
+        environ[API] = self.api_of(path)
         return self.app(environ, start_response)

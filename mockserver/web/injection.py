@@ -10,26 +10,22 @@ from typing import Any
 from flask import g, request
 
 from mockserver.rules.rules import Call, Rule
-from mockserver.web.context import api_of, world
+from mockserver.web.context import current_api, vendors, world
 from mockserver.web.responses import Response
 
-# A body the vendor would plausibly send, cut short: what `malformed_json` and `connection_reset` send.
-PARTIAL_BODIES = {
-    "fullfabric": b'[{"status": 200, "json": {"id": "65e6e5aaf398a642a7022ab5", "unit_id": "6385',
-    "digitalchalk": b'{"results": [{"id": "65ade781cc98d136543678191005431a", "userId": "6629',
-}
+# What `malformed_json` and `connection_reset` send on the admin API (each vendor has its own).
 GENERIC_PARTIAL_BODY = b'{"status": "ok", "version": '
 
 
 def call_for(item: Any = None, index: int | None = None) -> Call:
     """The current request (and for item rules one of its items) as rules see it."""
     return Call(
-        api=api_of(request.path),
+        api=current_api(),
         method=request.method,
         path=request.path,
         query=request.args.to_dict(flat=True),
         headers={name.lower(): value for name, value in request.headers.items()},
-        profile_id=(request.view_args or {}).get("profile_id"),
+        params=request.view_args or {},
         item=item,
         index=index,
     )
@@ -50,7 +46,7 @@ def apply_request_rules() -> Response | None:
     if path.startswith(("/__admin/failures", "/__admin/reset", "/__admin/health")):
         return None
     rules = world().rules
-    if not rules.may_fire(api_of(path), request.method, path):  # the usual case: no call to describe
+    if not rules.may_fire(current_api(), request.method, path):  # the usual case: no call to describe
         return None
     fired = rules.fire(call_for(), "request")
     if fired is None:
@@ -69,11 +65,9 @@ def apply_request_rules() -> Response | None:
 def default_body(rule: Rule) -> dict[str, Any]:
     """The body of an injected error when the rule gives none, in the shape of the API it fails."""
     message = f"injected by failure rule {rule.name}"
-    api = api_of(request.path)
-    if api == "digitalchalk":
-        return {"errors": [message]}
-    if api == "fullfabric":
-        return {"error": "injected_failure", "message": message}
+    vendor = vendors().get(current_api())
+    if vendor is not None:
+        return vendor.injected_body(message)
     status = (rule.respond or {}).get("status", 500)
     return {"type": "about:blank", "title": "Injected failure", "status": status, "detail": message}
 
@@ -98,7 +92,8 @@ def fault_response(rule: Rule) -> Response:
       does not hand the app its socket, so this is a close after a short body, not a TCP RST.
     """
     status = (rule.respond or {}).get("status", 200)
-    partial = PARTIAL_BODIES.get(api_of(request.path), GENERIC_PARTIAL_BODY)
+    vendor = vendors().get(current_api())
+    partial = GENERIC_PARTIAL_BODY if vendor is None else vendor.partial_body
     g.fault = rule.fault
     if rule.fault == "empty_body":
         return Response(b"", status=status, mimetype="application/json")

@@ -25,7 +25,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.sansio.request import Request as SansioRequest
 
 from mockserver.rules.journal import Deferred, Journal, body_for_journal, mask_headers
-from mockserver.web.context import api_of, session_of, store, world
+from mockserver.web.context import current_api, session_of, store, world
 
 logger = logging.getLogger("mockserver.requests")
 
@@ -53,7 +53,7 @@ def _finish(response: Response) -> Response:
     """Journal vendor requests (the admin API's own are not), and log every request."""
     current = request._get_current_object()  # type: ignore[attr-defined]  # once, not through the proxy
     path = current.path
-    api = api_of(path)
+    api = current_api()
     if api == "admin" and _sink is None and not logger.isEnabledFor(logging.INFO):
         return response
     context = g._get_current_object()  # type: ignore[attr-defined]

@@ -1,0 +1,64 @@
+"""DigitalChalk's writes: each a command applied to a world's table, the same way in every process."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mockserver.vendor import Command, WriteContext
+
+from .domain import timestamp
+from .table import DigitalChalkTable
+
+VENDOR = "digitalchalk"
+
+
+@dataclass(frozen=True, slots=True)
+class CreateRegistration(Command):
+    """Register a user in an offering: a new `active` registration created at `now`; its wire body.
+    Its id (32 hex digits) comes from the write's position and the world's seed."""
+
+    name = "create_registration"
+    vendor = VENDOR
+
+    user_id: str
+    offering_id: str
+    now: int
+
+    def apply(self, state: DigitalChalkTable, context: WriteContext) -> Mapping[str, Any]:
+        registration_id = f"{context.rng(VENDOR).getrandbits(128):032x}"
+        return state.add(
+            {
+                "id": registration_id,
+                "userId": self.user_id,
+                "offeringId": self.offering_id,
+                "status": "active",
+                "createdDate": timestamp(self.now),
+            }
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateRegistration(Command):
+    """Set `changes` on a registration; an ejection also ends it at `now` when it had not ended. Its new
+    wire body, or None when there is no such registration."""
+
+    name = "update_registration"
+    vendor = VENDOR
+
+    registration_id: str
+    changes: Mapping[str, Any]
+    now: int
+
+    def apply(self, state: DigitalChalkTable, context: WriteContext) -> Mapping[str, Any] | None:
+        registration = state.get(self.registration_id)
+        if registration is None:
+            return None
+        changes = dict(self.changes)
+        if changes.get("status") == "ejected" and "endDate" not in registration:
+            changes["endDate"] = timestamp(self.now)
+        return state.update(self.registration_id, changes)
+
+
+COMMANDS: tuple[type[Command], ...] = (CreateRegistration, UpdateRegistration)

@@ -1,0 +1,70 @@
+"""FullFabric's writes: each a command applied to a world's state, the same way in every process."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from mockserver.ids import ObjectIds
+from mockserver.vendor import Command, WriteContext
+
+from .state import FullFabricState
+from .transcripts import KEEP, GradeInput, RegistrationItem, _Keep
+
+VENDOR = "fullfabric"
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterItems(Command):
+    """A request's well-formed registration items, applied in order at `now`: registered (POST, `create`)
+    or updated where a registration exists (PATCH). Each item's registration object, or its error.
+    New ObjectIds come from the write's position and the world's seed."""
+
+    name = "register_items"
+    vendor = VENDOR
+
+    profile_id: str
+    items: tuple[RegistrationItem, ...]
+    create: bool
+    now: int
+
+    def apply(self, state: FullFabricState, context: WriteContext) -> list[Any]:
+        ids = ObjectIds(context.rng(VENDOR).getrandbits(64))
+        return state.register_all(self.profile_id, self.items, create=self.create, now=self.now, ids=ids)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "profile_id": self.profile_id,
+            "items": [_item_json(item) for item in self.items],
+            "create": self.create,
+            "now": self.now,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RegisterItems:
+        items = tuple(_item(raw) for raw in data["items"])
+        return cls(profile_id=data["profile_id"], items=items, create=data["create"], now=data["now"])
+
+
+def _item_json(item: RegistrationItem) -> dict[str, Any]:
+    keep = isinstance(item.grade_state_name, _Keep)
+    return {
+        "unit_id": item.unit_id,
+        "context_id": item.context_id,
+        "grade_state_name": None if keep else item.grade_state_name,
+        "keep_grade_state": keep,
+        "grades": [[grade.name, grade.value, grade.published] for grade in item.grades],
+    }
+
+
+def _item(raw: Mapping[str, Any]) -> RegistrationItem:
+    return RegistrationItem(
+        unit_id=raw["unit_id"],
+        context_id=raw["context_id"],
+        grade_state_name=KEEP if raw["keep_grade_state"] else raw["grade_state_name"],
+        grades=tuple(GradeInput(name, value, published) for name, value, published in raw["grades"]),
+    )
+
+
+COMMANDS: tuple[type[Command], ...] = (RegisterItems,)

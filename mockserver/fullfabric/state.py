@@ -1,0 +1,75 @@
+"""FullFabric's state in one world: its catalog, every profile's transcript, and the tokens it accepts."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from mockserver.ids import ObjectIds
+
+from .transcripts import ItemError, RegistrationItem, TranscriptQuery, build_transcripts, dump_entry
+
+
+class FullFabricState:
+    """FullFabric's catalog and transcripts; one request's items apply atomically."""
+
+    CATALOG = ("profiles", "courses", "classes", "units", "grade_states")
+
+    def __init__(self, fixture: Mapping[str, Any]) -> None:
+        self._fixture = fixture
+        self.tokens: dict[str, str] = {entry["token"]: entry["state"] for entry in fixture["tokens"]}
+        self._catalog = {name: list(fixture[name]) for name in self.CATALOG}
+        self.transcripts = build_transcripts(fixture)
+        self._lock = threading.Lock()
+
+    def fresh(self) -> FullFabricState:
+        """A state of its own for a new world, from the same fixture (transcripts change in place)."""
+        return FullFabricState(self._fixture)
+
+    def writable(self) -> FullFabricState:
+        return self
+
+    def records(self) -> int:
+        return len(self.transcripts)
+
+    def registrations(self) -> int:
+        return len(self.transcripts.registrations())
+
+    def check_profile(self, profile_id: str) -> None:
+        self.transcripts.check_profile(profile_id)
+
+    def register_all(
+        self, profile_id: str, items: Sequence[RegistrationItem], *, create: bool, now: int, ids: ObjectIds
+    ) -> list[Any]:
+        """Each item's registration object, or the error that made it fail; in request order.
+
+        `create` registers as POST does; without it, items only update registrations that exist (PATCH).
+        """
+        transcripts = self.transcripts
+        apply = transcripts.register if create else transcripts.update
+        outcomes: list[Any] = []
+        with self._lock:
+            transcripts.check_profile(profile_id)
+            for item in items:
+                try:
+                    outcomes.append(transcripts.to_json(apply(profile_id, item, now, ids)))
+                except ItemError as error:
+                    outcomes.append(error)
+        return outcomes
+
+    def registrations_of(self, profile_id: str, query: TranscriptQuery) -> list[dict[str, Any]]:
+        """The registration objects of the profile that `query` selects (under the lock: a write changes
+        registrations in place)."""
+        with self._lock:
+            transcripts = self.transcripts
+            transcripts.check_profile(profile_id)
+            return [transcripts.to_json(found) for found in transcripts.registrations_of(profile_id, query)]
+
+    def dump(self) -> dict[str, Any]:
+        with self._lock:
+            transcripts = [dump_entry(entry) for entry in self.transcripts.entries().values()]
+        tokens = [{"token": token, "state": state} for token, state in self.tokens.items()]
+        return {"tokens": tokens, **{name: list(records) for name, records in self._catalog.items()}} | {
+            "transcripts": transcripts
+        }
