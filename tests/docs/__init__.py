@@ -1,0 +1,1 @@
+"""The README and the docs/ pages, as a reader uses them."""
