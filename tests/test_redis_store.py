@@ -456,9 +456,9 @@ def test_the_compose_example_s_scaled_variant_shares_one_truth_between_its_repli
 
 
 def test_the_readme_s_scaling_out_example_runs_as_shown(tmp_path: Path) -> None:
-    """The README's commands, pasted into a shell (on free ports): the rule set through one server fires
+    """docs/running.md's commands, pasted into a shell (on free ports): the rule set through one server fires
     on the other, and the first server's journal has the request."""
-    section = (ROOT / "README.md").read_text().split("## Scaling out", 1)[1]
+    section = (ROOT / "docs" / "running.md").read_text().split("## Scaling out", 1)[1]
     commands = re.search(r"```sh\n(.*?)```", section, re.S)
     assert commands
     script = commands[1]
