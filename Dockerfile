@@ -1,5 +1,5 @@
 # mockserver as a container: docker build -t mockserver . && docker run --rm -p 8080:8080 mockserver
-# Configured by MOCKSERVER_* variables (README, "Running the server"); fixtures are read from /fixtures,
+# Configured by MOCKSERVER_* variables (docs/running.md); fixtures are read from /fixtures,
 # so `-v ./my-fixtures:/fixtures:ro` serves yours. tests/test_wheel.py runs this file's ENV, CMD and
 # HEALTHCHECK against the wheel installed in a fresh venv.
 
