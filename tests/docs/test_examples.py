@@ -20,6 +20,7 @@ from typing import Any
 
 import pytest
 
+from mockserver.app import VENDORS
 from mockserver.fixtures.load import load_fixtures
 
 from ..conftest import ROOT
@@ -140,7 +141,7 @@ def test_fixture_example_loads(tmp_path: Any) -> None:
         if block["lang"] == "yaml" and "registrations:" in block["body"]
     ]
     (tmp_path / "digitalchalk.yaml").write_text(example["body"])
-    fixtures = load_fixtures(tmp_path)
+    fixtures = load_fixtures(tmp_path, VENDORS)
     assert fixtures.data["digitalchalk"]["registrations"][0]["grade"] == 88.5
     assert [token["state"] for token in fixtures.data["digitalchalk"]["tokens"]] == ["active", "revoked"]
 
