@@ -6,6 +6,7 @@ from mockserver.vendor import Vendor, VendorState
 
 from . import views
 from .commands import COMMANDS
+from .generate import generate
 from .repeat import RepeatedLists
 from .schemas import DigitalChalkFixtureSchema
 from .table import DigitalChalkTable
@@ -29,5 +30,6 @@ VENDOR = Vendor(
     partial_body=b'{"results": [{"id": "65ade781cc98d136543678191005431a", "userId": "6629',
     collections=("tokens", "registrations"),
     describe=_describe,
+    generate=generate,
     middleware=RepeatedLists,
 )

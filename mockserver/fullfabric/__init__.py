@@ -8,6 +8,7 @@ from mockserver.vendor import Vendor, VendorState
 
 from . import views
 from .commands import COMMANDS
+from .generate import generate
 from .schemas import FullFabricFixtureSchema
 from .state import FullFabricState
 
@@ -35,6 +36,7 @@ VENDOR = Vendor(
     partial_body=b'[{"status": 200, "json": {"id": "65e6e5aaf398a642a7022ab5", "unit_id": "6385',
     collections=("tokens", "profiles", "courses", "classes", "units", "grade_states", "transcripts"),
     describe=_describe,
+    generate=generate,
     item_rules="FullFabric's registration items",
     item_rule_fields=("unit_id", "context_id", "grade_state_name"),
     path_rule_fields=("profile_id",),

@@ -1,0 +1,273 @@
+"""FullFabric's part of a generated fixture set: profiles, courses with units and classes, grade states
+and transcripts, consistent by construction."""
+
+from __future__ import annotations
+
+import calendar
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from random import Random
+from typing import TYPE_CHECKING, Any
+
+from mockserver.fixtures.generate import (
+    AS_OF,
+    DAY,
+    DEGREES,
+    SUBJECTS,
+    UNIT_NAMES,
+    WINDOW_START,
+    Sizes,
+    Weighted,
+    between,
+    chance,
+    faker,
+    pick,
+    rng,
+    sample,
+)
+from mockserver.ids import ObjectIds
+
+if TYPE_CHECKING:
+    from faker import Faker
+
+# Classes start in January or September.
+INTAKES = ((1, "January"), (9, "September"))
+# A unit's grade schema: some of the optional components, in this order, then the final grade.
+OPTIONAL_GRADES = (("__coursework", "Coursework"), ("exam", "Exam"), ("presentation", "Presentation"))
+FINAL_GRADE = ("final", "Final grade")
+
+
+@dataclass(frozen=True, slots=True)
+class GradeBand:
+    """A FullFabric grade state and the final marks that earn it."""
+
+    name: str
+    awarded: bool
+    lowest: int
+    highest: int
+
+
+# Weighted choices: (choice, weight).
+GRADE_BANDS = (
+    (GradeBand("distinction", True, 70, 100), 10),
+    (GradeBand("merit", True, 60, 69), 20),
+    (GradeBand("pass", True, 50, 59), 55),
+    (GradeBand("fail", False, 0, 49), 15),
+)
+REGISTRATION_STATES = (("registered", 85), ("conditional", 10), ("rejected", 5))
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """Where a profile registers: a class or the course itself, and when teaching starts there."""
+
+    id: str
+    course: Mapping[str, Any]
+    starts: int
+
+
+@dataclass(slots=True)
+class _FullFabric:
+    """The FullFabric fixture under construction, and what its transcripts are drawn from."""
+
+    fake: Faker
+    rng: Random
+    ids: ObjectIds
+    feedback: Sequence[str]
+    units: dict[str, dict[str, Any]]
+    courses: list[dict[str, Any]]
+    classes: list[dict[str, Any]]
+    contexts: dict[str, list[_Context]]  # course id → its classes (or the course itself) with their starts
+
+
+_BANDS = Weighted(GRADE_BANDS)
+_STATES = Weighted(REGISTRATION_STATES)
+
+
+def _fullfabric(fake: Faker, rng: Random, sizes: Sizes) -> dict[str, Any]:
+    """Profiles, courses with their units and classes, grade states, and each profile's transcript."""
+    made = _FullFabric(
+        fake=fake,
+        rng=rng,
+        ids=ObjectIds(rng.getrandbits(64)),
+        feedback=[fake.sentence(nb_words=10) for _ in range(30)],
+        units={},
+        courses=[],
+        classes=[],
+        contexts={},
+    )
+    for _ in range(sizes.courses):
+        _add_course(made, sizes.units, sizes.classes)
+    profiles: list[dict[str, Any]] = []
+    transcripts: list[dict[str, Any]] = []
+    for _ in range(sizes.profiles):
+        profile, entries = _profile(made)
+        profiles.append(profile)
+        transcripts.extend(entries)
+    return {
+        "tokens": [],
+        "profiles": profiles,
+        "courses": made.courses,
+        "classes": made.classes,
+        "units": list(made.units.values()),
+        "grade_states": [{"name": band.name, "awarded": band.awarded} for band, _ in GRADE_BANDS],
+        "transcripts": transcripts,
+    }
+
+
+def _add_course(made: _FullFabric, units: int, classes: int) -> None:
+    """A course created early in the window, the units it offers, and its classes (intakes)."""
+    rng = made.rng
+    created = between(rng, WINDOW_START, WINDOW_START + 180 * DAY)
+    subject = pick(rng, SUBJECTS)
+    course = {
+        "id": made.ids.new(created),
+        "name": f"{pick(rng, DEGREES)} {subject}",
+        "units": [],
+    }
+    order = sample(rng, len(UNIT_NAMES), len(UNIT_NAMES))
+    for number in range(units):
+        name = UNIT_NAMES[order[number % len(order)]].format(subject)
+        unit = _unit(made, created, name if number < len(order) else f"{name} {number // len(order) + 1}")
+        made.units[unit["id"]] = unit
+        course["units"].append(unit["id"])
+    made.courses.append(course)
+    contexts = [_add_class(made, course) for _ in range(classes)]
+    # Registering in the course itself: it starts when one of its classes does, or on an intake of its own.
+    starts = pick(rng, contexts).starts if contexts else _intake(rng)
+    made.contexts[course["id"]] = [*contexts, _Context(course["id"], course, starts)]
+
+
+def _unit(made: _FullFabric, course_created: int, name: str) -> dict[str, Any]:
+    """A unit and its grade schema (id, name, label), made with its course."""
+    created = course_created + between(made.rng, 0, 7 * DAY)
+    components = [grade for grade in OPTIONAL_GRADES if chance(made.rng, 0.5)]
+    return {
+        "id": made.ids.new(created),
+        "name": name,
+        "grades": [
+            {"id": made.ids.new(created), "name": grade, "label": label}
+            for grade, label in (*components, FINAL_GRADE)
+        ],
+    }
+
+
+def _intake(rng: Random) -> int:
+    """When a class starts: in the first two weeks of January or September, 2020 to 2025."""
+    month, _ = pick(rng, INTAKES)
+    day = calendar.timegm((between(rng, 2020, 2025), month, between(rng, 1, 14), 0, 0, 0))
+    return day + between(rng, 0, DAY - 1)
+
+
+def _add_class(made: _FullFabric, course: Mapping[str, Any]) -> _Context:
+    starts = _intake(made.rng)
+    when = time.gmtime(starts)
+    made.classes.append(
+        {
+            "id": made.ids.new(starts - between(made.rng, 60, 180) * DAY),
+            "course_id": course["id"],
+            "name": f"{course['name']} - {dict(INTAKES)[when.tm_mon]} {when.tm_year} intake",
+        }
+    )
+    return _Context(made.classes[-1]["id"], course, starts)
+
+
+def _profile(made: _FullFabric) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A student enrolled in a course (one in ten in two), and the transcript entries that come of it."""
+    rng, fake = made.rng, made.fake
+    courses = list(made.contexts)
+    chosen = sample(rng, len(courses), min(len(courses), 2 if chance(rng, 0.1) else 1))
+    contexts = [_context(rng, made.contexts[courses[index]]) for index in chosen]
+    created = max(WINDOW_START, min(context.starts for context in contexts) - between(rng, 30, 200) * DAY)
+    first_name, last_name = fake.first_name(), fake.last_name()
+    profile = {
+        "id": made.ids.new(created),
+        "first_name": first_name,
+        "last_name": last_name,
+        "email": f"{_local_part(first_name)}.{_local_part(last_name)}@{fake.safe_domain_name()}",
+    }
+    entries = [entry for context in contexts for entry in _transcript(made, profile["id"], context)]
+    return profile, entries
+
+
+def _context(rng: Random, contexts: Sequence[_Context]) -> _Context:
+    """One of the course's classes, mostly; the course itself (listed last) one time in six, or when it
+    has no classes."""
+    classes = contexts[:-1]
+    return pick(rng, classes) if classes and not chance(rng, 1 / 6) else contexts[-1]
+
+
+def _local_part(name: str) -> str:
+    return "".join(character for character in name.lower() if character.isalnum())
+
+
+def _transcript(made: _FullFabric, profile_id: str, context: _Context) -> list[dict[str, Any]]:
+    """Most of the course's units (at least one); three in four registered, the others not yet."""
+    rng = made.rng
+    offered = context.course["units"]
+    taken = [unit for unit in offered if chance(rng, 0.8)] or [pick(rng, offered)]
+    return [
+        {
+            "profile_id": profile_id,
+            "unit_id": unit_id,
+            "course_id": context.course["id"],
+            "registration": _registration(made, made.units[unit_id], context) if chance(rng, 0.75) else None,
+        }
+        for unit_id in taken
+    ]
+
+
+def _registration(made: _FullFabric, unit: Mapping[str, Any], context: _Context) -> dict[str, Any]:
+    """A registration made in the weeks before teaching starts; graded once the unit is over."""
+    rng = made.rng
+    created = max(WINDOW_START, context.starts - between(rng, 0, 21 * DAY))
+    state = _STATES.draw(rng)
+    band, grades, updated = None, [], created
+    over = context.starts + 120 * DAY <= AS_OF
+    if state == "registered" and over and chance(rng, 0.8):
+        band = _BANDS.draw(rng)
+        grades = _grades(rng, unit["grades"], band, published=chance(rng, 0.9))
+        updated = min(AS_OF, context.starts + between(rng, 100 * DAY, 200 * DAY))
+    elif state == "registered" and len(unit["grades"]) > 1 and chance(rng, 0.3):
+        # Under way: the first component marked, not yet published.
+        grades = [_grade(unit["grades"][0]["name"], str(between(rng, 30, 95)), published=False)]
+        updated = min(AS_OF, context.starts + between(rng, 20 * DAY, 60 * DAY))
+    return {
+        "id": made.ids.new(created),
+        "context_id": context.id,
+        "registration_state": state,
+        "grade_state_name": band.name if band else None,
+        "grade_notes": "",
+        "grade_feedback": pick(rng, made.feedback) if band and chance(rng, 0.3) else "",
+        "grades": grades,
+        "created_at": created,
+        "updated_at": updated,
+    }
+
+
+def _grades(
+    rng: Random, schema: Sequence[Mapping[str, Any]], band: GradeBand, published: bool
+) -> list[dict[str, Any]]:
+    """Every grade of the unit's schema: the final mark in the band, the components within 10 of it."""
+    final = between(rng, band.lowest, band.highest)
+    marks = {name: min(100, max(0, final + between(rng, -10, 10))) for name, _ in OPTIONAL_GRADES}
+    marks[FINAL_GRADE[0]] = final
+    return [_grade(definition["name"], str(marks[definition["name"]]), published) for definition in schema]
+
+
+def _grade(name: str, value: str, published: bool) -> dict[str, Any]:
+    """A grade as fixtures store it (and `GET /__admin/state` dumps it)."""
+    return {
+        "name": name,
+        "value": value,
+        "published": published,
+        "comment": None,
+        "resit_value": None,
+        "resit_justification": None,
+    }
+
+
+def generate(seed: int, sizes: Sizes, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
+    """FullFabric's fixture data for `seed` and `sizes` (`progress` is for registrations: not called)."""
+    return _fullfabric(faker(seed, "fullfabric"), rng(seed, "fullfabric"), sizes)
