@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import http.client
 import os
 import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -19,6 +17,7 @@ from pathlib import Path
 from types import TracebackType
 
 from benchmarks.baseline import BODY_FILE
+from mockserver.testing import ServerFailed, ServerProcess, free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 AUTH = {"Authorization": "Bearer bench"}
@@ -26,8 +25,7 @@ HEALTH_TIMEOUT_SECONDS = 30
 STOP_TIMEOUT_SECONDS = 15
 
 
-class ServerError(RuntimeError):
-    """A server exited, or did not answer in time."""
+ServerError = ServerFailed  # a server exited, or did not answer in time
 
 
 @dataclass(frozen=True)
@@ -36,12 +34,6 @@ class Memory:
 
     peak_rss: float  # VmHWM: what a process ever held, pages it shares with the others counted in each
     pss: float  # now, with shared pages divided among the processes sharing them
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def fetch(method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> bytes:
@@ -77,8 +69,9 @@ def _kib(path: Path, field: str) -> int:
     return 0
 
 
-class Server:
-    """A server process; `with` starts it, waits until `health_path` answers 200, and stops it after."""
+class Server(ServerProcess):
+    """A server process; `with` starts it, waits until `health_path` answers 200, and stops it after
+    (whatever of it is left: a granian worker too)."""
 
     def __init__(
         self,
@@ -89,73 +82,41 @@ class Server:
         env: dict[str, str] | None = None,
         timeout: float = HEALTH_TIMEOUT_SECONDS,
     ) -> None:
-        self.name, self.argv, self.port, self.health_path = name, argv, port, health_path
-        self.env = {**os.environ, **(env or {})}
-        self.timeout = timeout
-        self.startup_seconds = 0.0
-        # Files, not pipes: a pipe nobody reads fills up and blocks a server that logs every request.
-        self._output = tempfile.TemporaryFile("w+")
-        self._process: subprocess.Popen[str] | None = None
+        super().__init__(name, argv, f"http://127.0.0.1:{port}{health_path}", env=env, cwd=ROOT)
+        self.port, self.timeout = port, timeout
 
-    def url(self, path: str) -> str:
+    def url(self, path: str) -> str:  # type: ignore[override]
         return f"http://127.0.0.1:{self.port}{path}"
 
     def __enter__(self) -> Server:
-        started = time.perf_counter()
-        self._process = subprocess.Popen(
-            self.argv, stdout=self._output, stderr=subprocess.STDOUT, env=self.env, cwd=ROOT, text=True
-        )
-        deadline = started + self.timeout
-        while time.perf_counter() < deadline:
-            if self._process.poll() is not None:
-                raise ServerError(f"{self.name} exited with {self._process.returncode}:\n{self.output()}")
-            try:
-                fetch("GET", self.url(self.health_path))
-            except (OSError, http.client.HTTPException):  # refused, reset, or an error status
-                time.sleep(0.005)
-                continue
-            self.startup_seconds = time.perf_counter() - started
-            return self
-        self.stop()
-        raise ServerError(
-            f"{self.name} did not answer {self.health_path} in {self.timeout} s:\n{self.output()}"
-        )
+        self.start(self.timeout)
+        return self
 
     def __exit__(
         self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
     ) -> None:
-        self.stop()
-        self._output.close()
-
-    def output(self) -> str:
-        """What the server wrote so far (stdout and stderr), the last 3,000 characters."""
-        self._output.seek(0)
-        return self._output.read()[-3000:]
+        self.close()
 
     def memory(self) -> Memory:
-        assert self._process is not None, "started"
+        assert self.process is not None, "started"
         peak = pss = 0
-        for pid in (self._process.pid, *_descendants(self._process.pid)):
+        for pid in (self.process.pid, *_descendants(self.process.pid)):
             peak += _kib(Path(f"/proc/{pid}/status"), "VmHWM")
             pss += _kib(Path(f"/proc/{pid}/smaps_rollup"), "Pss")
         return Memory(peak_rss=peak / 1024, pss=pss / 1024)
 
-    def stop(self) -> None:
-        """SIGTERM, then SIGKILL to whatever of it is left after STOP_TIMEOUT_SECONDS."""
-        if self._process is None or self._process.poll() is not None:
-            return
-        family = _descendants(self._process.pid)
-        self._process.send_signal(signal.SIGTERM)
-        try:
-            self._process.wait(timeout=STOP_TIMEOUT_SECONDS)
-        except subprocess.TimeoutExpired:
-            self._process.kill()
-            self._process.wait()
+    def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> int | None:
+        """SIGTERM, then SIGKILL to whatever of it is left after `timeout`."""
+        family = (
+            [] if self.process is None or self.process.poll() is not None else _descendants(self.process.pid)
+        )
+        code = super().stop(timeout)
         for pid in family:
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
                 pass
+        return code
 
 
 def mock(*args: str, env: dict[str, str] | None = None, timeout: float = HEALTH_TIMEOUT_SECONDS) -> Server:

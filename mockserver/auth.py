@@ -24,3 +24,9 @@ def check_token(token: str | None, tokens: Mapping[str, str]) -> None:
         raise Unauthorized("unknown token")
     if state != "active":
         raise Unauthorized(f"token is {state}")
+
+
+def bearer_token(authorization: str) -> str:
+    """The token of an `Authorization: Bearer <token>` header's value, or "" when it is not one."""
+    scheme, _, token = authorization.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" else ""

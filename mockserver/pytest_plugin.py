@@ -10,21 +10,16 @@ from __future__ import annotations
 import json
 import os
 import shlex
-import signal
-import socket
-import subprocess
-import sys
-import tempfile
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
 from collections.abc import Iterator, Mapping
-from typing import IO, Any
+from typing import Any
 
 import pytest
 
+from mockserver.testing import MockserverProcess, ServerFailed
 from mockserver.web.context import SESSION_HEADER
 
 ITEM_FIELDS = ("profile_id", "unit_id", "context_id", "grade_state_name", "index")
@@ -191,52 +186,15 @@ class InProcessMockserver(Mockserver):
         return response.get_json() if response.data else None
 
 
-class ServerProcess:
-    """`mockserver run` on a free port of 127.0.0.1, until `stop()`."""
-
-    def __init__(self, args: list[str]) -> None:
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self._log: IO[str] = tempfile.TemporaryFile("w+")  # a file: an unread pipe would block the server
-        command = [sys.executable, "-m", "mockserver", "run", "--host", "127.0.0.1", "--port", str(self.port)]
-        self.process = subprocess.Popen(
-            [*command, *args],
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        self._wait_healthy()
-
-    def _wait_healthy(self, timeout: float = 30) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                self._log.seek(0)
-                output = self._log.read()
-                raise pytest.UsageError(f"mockserver exited with {self.process.returncode}:\n{output}")
-            try:
-                with urllib.request.urlopen(f"{self.url}/__admin/health", timeout=1):
-                    return
-            except OSError:
-                time.sleep(0.05)
-        self.stop()
-        raise pytest.UsageError(f"mockserver did not become healthy on {self.url} in {timeout:.0f} s")
-
-    def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self._log.close()
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+def _start_server(args: list[str]) -> MockserverProcess:
+    """`mockserver run` on a free port of 127.0.0.1, healthy; a usage error (with its output) if not."""
+    server = MockserverProcess(*args)
+    try:
+        server.start()
+    except ServerFailed as error:
+        server.close()
+        raise pytest.UsageError(str(error)) from None
+    return server
 
 
 def _server_args(config: pytest.Config) -> list[str]:
@@ -281,19 +239,19 @@ class _SharedServer:
 
     def __init__(self, config: pytest.Config) -> None:
         self.config = config
-        self.server: ServerProcess | None = None
+        self.server: MockserverProcess | None = None
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_configure_node(self, node: Any) -> None:
         if self.config.getoption("mockserver_url"):
             return
         if self.server is None:
-            self.server = ServerProcess(_server_args(self.config))
+            self.server = _start_server(_server_args(self.config))
         node.workerinput[WORKER_URL_KEY] = self.server.url
 
     def pytest_unconfigure(self) -> None:
         if self.server is not None:
-            self.server.stop()
+            self.server.close()
             self.server = None
 
 
@@ -326,9 +284,9 @@ def mockserver_url(request: pytest.FixtureRequest) -> Iterator[str]:
     if given:
         yield given.rstrip("/")
         return
-    server = ServerProcess(_server_args(config))
+    server = _start_server(_server_args(config))
     yield server.url
-    server.stop()
+    server.close()
 
 
 @pytest.fixture

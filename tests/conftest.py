@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import os
 import re
-import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -18,7 +16,6 @@ from typing import Any
 # httpcore is imported here, not first inside a test: pytester drops the modules a test imported, and
 # httpx would then no longer recognise the errors of the httpcore imported afresh.
 import httpcore  # noqa: F401
-import httpx
 import pytest
 import yaml
 from flask import Flask, g, request_finished
@@ -28,6 +25,7 @@ from mockserver.app import create_app
 from mockserver.fixtures.load import load_yaml
 from mockserver.resources import data_dir
 from mockserver.store import World
+from mockserver.testing import MockserverProcess, free_port
 
 pytest_plugins = ("pytester",)
 
@@ -173,61 +171,12 @@ def listed_ids(client: FlaskClient, query: str) -> list[str]:
     return [item["id"] for item in response.get_json()["results"]]
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class LiveServer:
-    """A real `mockserver run` process on a free port."""
+class LiveServer(MockserverProcess):
+    """A real `mockserver run` process on a free port, started at once (`wait_healthy` waits for it)."""
 
     def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        # Files, not pipes: a pipe nobody reads fills up and blocks the server's request log.
-        self._out, self._err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "mockserver", "run", "--port", str(self.port), *args],
-            stdout=self._out,
-            stderr=self._err,
-            text=True,
-            env={**os.environ, **(env or {})},
-        )
-
-    def wait_healthy(self, timeout: float = 15) -> None:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                self.stop()
-                raise AssertionError(f"mockserver exited with {self.process.returncode}:\n{self.stderr}")
-            try:
-                if httpx.get(f"{self.url}/__admin/health", timeout=1).status_code == 200:
-                    return
-            except httpx.TransportError:
-                time.sleep(0.05)
-        raise AssertionError("mockserver did not become healthy")
-
-    def stop(self) -> int:
-        """SIGTERM, as docker and CI send it; return the exit code."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        self.process.wait(timeout=15)
-        return self.process.returncode
-
-    def close(self) -> None:
-        self._out.close()
-        self._err.close()
-
-    @property
-    def stdout(self) -> str:
-        self._out.seek(0)
-        return self._out.read()
-
-    @property
-    def stderr(self) -> str:
-        self._err.seek(0)
-        return self._err.read()
+        super().__init__(*args, env=env)
+        self.launch()
 
 
 class RedisServer:

@@ -12,6 +12,7 @@ from flask import Blueprint, current_app, jsonify, request, url_for
 from marshmallow import ValidationError
 
 from mockserver import __version__
+from mockserver.auth import bearer_token
 from mockserver.clock import within_range
 from mockserver.fixtures.load import FixtureConflict, FixtureError, validate_state
 from mockserver.resources import data_dir
@@ -68,9 +69,8 @@ def _invalid_state(error: FixtureError) -> Response:
 def _authorize() -> None:
     token = current_app.config["ADMIN_TOKEN"]
     if token and request.endpoint != "admin.health":
-        scheme, _, given = request.headers.get("Authorization", "").partition(" ")
         # str(): MOCKSERVER_ADMIN_TOKEN=12345 arrives as a number through Flask's env parsing
-        if scheme.lower() != "bearer" or given.strip() != str(token):
+        if bearer_token(request.headers.get("Authorization", "")) != str(token):
             raise Problem(401, "The admin API needs Authorization: Bearer <MOCKSERVER_ADMIN_TOKEN>.")
 
 

@@ -12,12 +12,12 @@ import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from mockserver.auth import check_token
+from mockserver.auth import bearer_token, check_token
 from mockserver.errors import Unauthorized
 from mockserver.web.context import session_of
 from mockserver.web.requestlog import has_body, record
 
-from .views import answer_key, bearer_token
+from .views import answer_key
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -72,7 +72,7 @@ class RepeatedLists:
 
 def _accepted(environ: WSGIEnvironment, tokens: dict[str, str]) -> bool:
     try:
-        check_token(bearer_token(environ), tokens)
+        check_token(bearer_token(environ.get("HTTP_AUTHORIZATION", "")), tokens)
     except Unauthorized:
         return False
     return True

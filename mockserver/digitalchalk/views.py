@@ -10,11 +10,11 @@ from urllib.parse import quote, unquote_plus
 from flask import Blueprint, current_app, jsonify, request, url_for
 from marshmallow import ValidationError
 
-from mockserver.auth import check_token
+from mockserver.auth import bearer_token, check_token
 from mockserver.errors import MockserverError, Unauthorized
 from mockserver.schemas import parse_json, sent_as_json
 from mockserver.web.context import world
-from mockserver.web.requestlog import warn, warnings
+from mockserver.web.requestlog import refuse_if_strict, warn, warnings
 from mockserver.web.responses import Response
 
 from .commands import CreateRegistration, UpdateRegistration
@@ -60,15 +60,9 @@ def error_response(status: int, message: str) -> Response:
     return response
 
 
-def bearer_token(environ: dict[str, Any]) -> str:
-    """The token of `Authorization: Bearer <token>`, or "" when there is none."""
-    scheme, _, token = environ.get("HTTP_AUTHORIZATION", "").partition(" ")
-    return token.strip() if scheme.lower() == "bearer" else ""
-
-
 @bp.before_request
 def authenticate() -> None:
-    check_token(bearer_token(request.environ), state().tokens)
+    check_token(bearer_token(request.environ.get("HTTP_AUTHORIZATION", "")), state().tokens)
 
 
 @bp.errorhandler(Unauthorized)
@@ -162,8 +156,9 @@ def _hint(name: str, known: frozenset[str]) -> str:
 
 
 def _refuse_warnings_if_strict() -> None:
-    if current_app.config["STRICT"] and warnings():
-        raise FieldErrors({w["parameter"]: f"strict mode: {w['message']}" for w in warnings()})
+    refuse_if_strict(
+        lambda earned: FieldErrors({w["parameter"]: f"strict mode: {w['message']}" for w in earned})
+    )
 
 
 # --- one registration: read, create, grade or eject ------------------------------------------------

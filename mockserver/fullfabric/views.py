@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, jsonify, request
 from marshmallow import ValidationError
 from werkzeug.http import parse_options_header
 
@@ -17,7 +17,7 @@ from mockserver.errors import MockserverError, Unauthorized
 from mockserver.schemas import flatten_errors, parse_json, sent_as_json
 from mockserver.web.context import current_api, world
 from mockserver.web.injection import call_for, matched
-from mockserver.web.requestlog import warn, warnings
+from mockserver.web.requestlog import refuse_if_strict, warn
 
 from .commands import RegisterItems
 from .schemas import (
@@ -300,6 +300,9 @@ def _parse_item(index: int, raw: Any) -> RegistrationItem | InvalidItem:
 
 
 def _refuse_warnings_if_strict() -> None:
-    if current_app.config["STRICT"] and warnings():
-        problems = "; ".join(f"{w['parameter']}: {w['message']}" for w in warnings())
-        raise RequestError(400, "strict_mode", f"strict mode: {problems}")
+    refuse_if_strict(_strict_refusal)
+
+
+def _strict_refusal(earned: list[dict[str, str]]) -> RequestError:
+    problems = "; ".join(f"{w['parameter']}: {w['message']}" for w in earned)
+    return RequestError(400, "strict_mode", f"strict mode: {problems}")

@@ -217,18 +217,37 @@ def build_rule(rule_id: str, spec: Mapping[str, Any], seed: int | None) -> Rule:
     return rule
 
 
+class MayFire:
+    """Whether any of `rules` could fire for a request of an API, method and path (see `Rule.may_fire`):
+    when none could, the request need not be described to them. Remembered (for the first `SIZE` such
+    requests), so that a thousand rules for other paths cost a lookup, not a thousand checks; a rule set
+    makes a new one whenever its rules change."""
+
+    SIZE = 1024
+
+    def __init__(self, rules: Iterable[Rule] = ()) -> None:
+        self._rules = list(rules)
+        self._memo: dict[tuple[str, str, str, str], bool] = {}
+
+    def __call__(self, api: str, method: str, path: str, scope: str = "request") -> bool:
+        key = (api, method, path, scope)
+        found = self._memo.get(key)
+        if found is None:
+            found = any(rule.may_fire(*key) for rule in self._rules)
+            if len(self._memo) < self.SIZE:
+                self._memo[key] = found
+        return found
+
+
 class RuleSet:
     """The rules of one world, in the order they were added: the first that fires wins."""
-
-    MEMO_SIZE = 1024
 
     def __init__(self, seed: int | None, specs: Iterable[Mapping[str, Any]] = ()) -> None:
         self._seed = seed
         self._rules: dict[str, Rule] = {}
         self._counter = 0
         self._lock = threading.Lock()
-        # (api, method, path, scope) → whether some rule may fire; forgotten whenever the rules change.
-        self._may_fire: dict[tuple[str, str, str, str], bool] = {}
+        self.may_fire = MayFire()
         for spec in specs:
             self.add(spec)
 
@@ -237,7 +256,7 @@ class RuleSet:
         with self._lock:
             self._rules = {}
             self._counter = 0
-            self._may_fire = {}
+            self.may_fire = MayFire()
         for spec in specs:
             self.add(spec)
 
@@ -250,7 +269,7 @@ class RuleSet:
         rule = build_rule(rule_id, spec, self._seed)
         with self._lock:
             self._rules[rule_id] = rule
-            self._may_fire = {}
+            self.may_fire = MayFire(self._rules.values())
         return rule
 
     def __iter__(self) -> Any:
@@ -264,26 +283,14 @@ class RuleSet:
 
     def delete(self, rule_id: str) -> bool:
         with self._lock:
-            self._may_fire = {}
-            return self._rules.pop(rule_id, None) is not None
+            removed = self._rules.pop(rule_id, None) is not None
+            self.may_fire = MayFire(self._rules.values())
+            return removed
 
     def clear(self) -> None:
         with self._lock:
             self._rules.clear()
-            self._may_fire = {}
-
-    def may_fire(self, api: str, method: str, path: str, scope: str = "request") -> bool:
-        """Whether any rule could fire for a request of this API, method and path (see `Rule.may_fire`):
-        when none could, the request need not be described to them. Remembered until the rules change,
-        so that a thousand rules for other paths cost a lookup, not a thousand checks."""
-        key = (api, method, path, scope)
-        memo = self._may_fire
-        found = memo.get(key)
-        if found is None:
-            found = any(rule.may_fire(*key) for rule in list(self._rules.values()))
-            if len(memo) < self.MEMO_SIZE:
-                memo[key] = found
-        return found
+            self.may_fire = MayFire()
 
     def fire(self, call: Call, scope: str) -> tuple[Rule, str] | None:
         """The first rule of `scope` that fires for `call`, and why. One call at a time: a rule's

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from multiprocessing import util as multiprocessing_util
 from typing import IO, Any
 
-from flask import Flask, Request, Response, g, request
+from flask import Flask, Request, Response, current_app, g, request
 from werkzeug.datastructures import EnvironHeaders, Headers
 from werkzeug.exceptions import HTTPException
 from werkzeug.sansio.request import Request as SansioRequest
@@ -38,6 +38,13 @@ def warn(parameter: str, message: str) -> None:
 def warnings() -> list[dict[str, str]]:
     """The warnings recorded so far for the current request."""
     return g.get("warnings", [])
+
+
+def refuse_if_strict(refusal: Callable[[list[dict[str, str]]], Exception]) -> None:
+    """In strict mode, raise `refusal(warnings)` when the request earned a warning (its vendor's error)."""
+    earned = warnings()
+    if earned and current_app.config["STRICT"]:
+        raise refusal(earned)
 
 
 def init_app(app: Flask) -> None:
@@ -199,22 +206,6 @@ def json_line(entry: dict[str, Any]) -> str:
     line["warning_count"] = len(entry["warnings"])
     line["warnings"] = entry["warnings"]
     return json.dumps(line)
-
-
-class TextFormatter(logging.Formatter):
-    """The text line, for a `logging` handler of `mockserver.requests` (when no sink is configured)."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry = getattr(record, "request", None)
-        return super().format(record) if entry is None else text_line(entry)
-
-
-class JsonFormatter(logging.Formatter):
-    """The JSON line, for a `logging` handler of `mockserver.requests` (when no sink is configured)."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        entry = getattr(record, "request", None)
-        return json.dumps({"message": record.getMessage()}) if entry is None else json_line(entry)
 
 
 class _Flushed(threading.Event):

@@ -9,7 +9,7 @@ from typing import Any
 
 import redis
 
-from mockserver.rules.rules import Call, Rule, build_rule
+from mockserver.rules.rules import Call, MayFire, Rule, build_rule
 
 # Lua shared by the scripts that add rules: adds (or, for a chosen id that exists, replaces in place) a rule
 # with no hits, given the order list, the made-up id counter, the rules' key prefix, the chosen id or "" and
@@ -78,8 +78,6 @@ class RedisRuleSet:
 
     Each process keeps the rules' matchers, rebuilt when the rules' version in Redis moves on."""
 
-    MEMO_SIZE = 1024
-
     def __init__(
         self,
         client: redis.Redis,
@@ -98,9 +96,8 @@ class RedisRuleSet:
         self._add = client.register_script(_ADD_RULE)
         self._count_match = client.register_script(_COUNT_MATCH)
         self._hit = client.register_script(_HIT)
-        self._cache: tuple[bytes | None, list[Rule]] = (b"", [])
+        self._cache: tuple[bytes | None, list[Rule], MayFire] = (b"", [], MayFire())
         self._noted: bytes | None = None  # the version a catch-up just read; None: read it when needed
-        self._may_fire: dict[tuple[Any, ...], bool] = {}
         for spec in specs:
             self.add(spec)
 
@@ -159,17 +156,8 @@ class RedisRuleSet:
         return iter(listed)
 
     def may_fire(self, api: str, method: str, path: str, scope: str = "request") -> bool:
-        """Whether any rule could fire for a request of this API, method and path (see `Rule.may_fire`),
-        remembered until the rules change."""
-        version, rules = self._current()
-        key = (version, api, method, path, scope)
-        found = self._may_fire.get(key)
-        if found is None:
-            found = any(rule.may_fire(api, method, path, scope) for rule in rules)
-            if len(self._may_fire) >= self.MEMO_SIZE:
-                self._may_fire = {}
-            self._may_fire[key] = found
-        return found
+        """Whether any rule could fire for a request of this API, method and path (see `MayFire`)."""
+        return self._current()[2](api, method, path, scope)
 
     def fire(self, call: Call, scope: str) -> tuple[Rule, str] | None:
         """The first rule of `scope` that fires for `call`, and why; counted in Redis."""
@@ -195,11 +183,11 @@ class RedisRuleSet:
         request; a change through this process forgets it."""
         self._noted = version
 
-    def _current(self) -> tuple[bytes | None, list[Rule]]:
-        """The rules' version and their matchers, rebuilt when another process (or this one) changed them."""
+    def _current(self) -> tuple[bytes | None, list[Rule], MayFire]:
+        """The rules' version, their matchers and what may fire, rebuilt when another process (or this
+        one) changed them."""
         version = self._noted if self._noted is not None else self._client.get(self._version)
-        cached_version, rules = self._cache
-        if version != cached_version:
+        if version != self._cache[0]:
             ids = [rule_id.decode() for rule_id in self._client.lrange(self._order, 0, -1)]
             with self._client.pipeline() as pipe:
                 for rule_id in ids:
@@ -210,5 +198,5 @@ class RedisRuleSet:
                 for rule_id, spec in zip(ids, specs, strict=True)
                 if spec is not None
             ]
-            self._cache = (version, rules)
-        return version, rules
+            self._cache = (version, rules, MayFire(rules))
+        return self._cache
