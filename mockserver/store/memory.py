@@ -6,7 +6,7 @@ import threading
 import time
 from array import array
 from collections import OrderedDict
-from collections.abc import Hashable, Mapping, Sequence
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
@@ -348,6 +348,8 @@ class MemoryStore:
 
     # Errors meaning the store cannot be reached just now (none for memory): the request gets a 503.
     unavailable: tuple[type[Exception], ...] = ()
+    # What a session's last use is measured by (a test may set its own, to drive expiry).
+    monotonic: Callable[[], float] = time.monotonic
 
     def __init__(
         self,
@@ -372,14 +374,14 @@ class MemoryStore:
             self._expire()
             found = self._sessions.get(session)
             if found is not None:
-                self._sessions[session] = (found[0], time.monotonic())
+                self._sessions[session] = (found[0], self.monotonic())
                 self._sessions.move_to_end(session)
                 return found[0]
         world = self._make_world(session)  # built outside the lock: other sessions need not wait for it
         with self._lock:
             found = self._sessions.get(session)  # made meanwhile by another request: that one
             world = world if found is None else found[0]
-            self._sessions[session] = (world, time.monotonic())
+            self._sessions[session] = (world, self.monotonic())
             self._sessions.move_to_end(session)
             while len(self._sessions) > self.max_sessions:
                 self._sessions.popitem(last=False)
@@ -389,7 +391,7 @@ class MemoryStore:
         """End the sessions unused for `session_ttl` (call with the lock held)."""
         if self.session_ttl is None:
             return
-        oldest = time.monotonic() - self.session_ttl
+        oldest = self.monotonic() - self.session_ttl
         while self._sessions:
             session, (_, used) = next(iter(self._sessions.items()))
             if used > oldest:
