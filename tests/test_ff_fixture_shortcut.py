@@ -17,6 +17,9 @@ from mockserver.fullfabric.schemas import (
 )
 
 ID = "5db44ff98dbb3d5e117c07bc"
+# Each draw gets a copy of its own: a drawn `[]` or `{}` is changed further by `changed` (a field added
+# inside it), and a value shared between draws would change what later draws give (Hypothesis then
+# raises FlakyStrategyDefinition).
 ODD = st.sampled_from(
     [
         None,
@@ -36,7 +39,7 @@ ODD = st.sampled_from(
         b"x",
         "conditional",
     ]
-)
+).map(copy.deepcopy)
 GRADE = {
     "name": "final",
     "value": "A",
@@ -85,7 +88,7 @@ def changed(draw: Any, record: dict[str, Any]) -> Any:
             target[name] = draw(ODD)
         else:
             target.pop(name, None)
-    return draw(st.just(record) | st.sampled_from([None, [], "r"]))
+    return draw(st.just(record) | st.sampled_from([None, [], "r"]).map(copy.deepcopy))
 
 
 @settings(max_examples=600)

@@ -1,4 +1,5 @@
-"""Item rules: one FullFabric item's outcome replaced (top-level 207), `times`, `after`, `probability`."""
+"""Item rules: one FullFabric item's outcome replaced, not applied (top-level 207 unless its status is 2xx),
+`times`, `after`, `probability`."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from .conftest import CLASS, COURSE, UNIT_ONE_GRADE, UNIT_TWO_GRADES, ff_post
+from .conftest import CLASS, COURSE, FF_AUTH, UNIT_ONE_GRADE, UNIT_TWO_GRADES, ff_path, ff_post
 
 FIRST = {"unit_id": UNIT_TWO_GRADES, "context_id": CLASS}
 SECOND = {"unit_id": UNIT_ONE_GRADE, "context_id": COURSE}
@@ -62,6 +63,55 @@ def test_item_rule_with_its_own_body(client: FlaskClient) -> None:
 def test_item_rule_answering_200_keeps_the_request_200(client: FlaskClient) -> None:
     add_rule(client, **(UNIT_ONE_422 | {"respond": {"status": 200, "json": {"id": "fake"}}}))
     assert statuses(client, FIRST, SECOND) == (200, [200, 200])
+
+
+def registered_units(client: FlaskClient) -> list[str]:
+    """The units the profile's registrations are on, as FullFabric's GET lists them."""
+    response = client.get(ff_path(), headers=FF_AUTH)
+    assert response.status_code == 200, response.get_json()
+    return [registration["unit_id"] for registration in response.get_json()]
+
+
+@pytest.mark.parametrize(
+    ("status", "top_level"),
+    [(201, 200), (202, 200), (299, 200), (199, 207), (300, 207), (422, 207)],
+)
+def test_an_item_rule_s_answer_is_not_applied_and_only_a_non_2xx_one_makes_the_request_207(
+    client: FlaskClient, status: int, top_level: int
+) -> None:
+    body = {"queued": True, "reference": "q-1"}
+    add_rule(client, **(UNIT_ONE_422 | {"respond": {"status": status, "json": body}}))
+    assert registered_units(client) == [UNIT_TWO_GRADES]
+
+    response = ff_post(client, FIRST, SECOND)
+
+    assert response.status_code == top_level
+    applied, injected = response.get_json()
+    assert (applied["status"], applied["json"]["unit_id"]) == (200, UNIT_TWO_GRADES)
+    assert injected == {"status": status, "json": body}
+    # UNIT_ONE_GRADE (on the transcript, unregistered) stays unregistered, whatever the rule's status.
+    assert registered_units(client) == [UNIT_TWO_GRADES]
+
+
+def test_an_item_rule_answering_2xx_without_a_body_gives_the_default_one(client: FlaskClient) -> None:
+    add_rule(client, name="accepted", **(UNIT_ONE_422 | {"respond": {"status": 202}}))
+    response = ff_post(client, SECOND)
+    assert response.status_code == 200
+    assert response.get_json() == [
+        {"status": 202, "json": {"error": "injected_failure", "message": "injected by failure rule accepted"}}
+    ]
+    assert registered_units(client) == [UNIT_TWO_GRADES]
+
+
+def test_an_item_rule_answering_2xx_leaves_a_patched_registration_as_it_was(client: FlaskClient) -> None:
+    add_rule(client, api="fullfabric", scope="item", match={"index": 0}, respond={"status": 202, "json": {}})
+    before = client.get(ff_path(), headers=FF_AUTH).get_json()
+    patched = client.patch(
+        ff_path(), json={"registrations": [FIRST | {"grade_state_name": "pass"}]}, headers=FF_AUTH
+    )
+    assert patched.status_code == 200
+    assert patched.get_json() == [{"status": 202, "json": {}}]
+    assert client.get(ff_path(), headers=FF_AUTH).get_json() == before
 
 
 def test_times_one_fires_once_then_the_rule_is_expired(client: FlaskClient) -> None:

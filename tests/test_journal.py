@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from .conftest import AUTH, COURSE, DC_LIST, UNIT_ONE_GRADE, ff_path, ff_post
@@ -53,6 +54,21 @@ def test_secrets_are_masked(client: FlaskClient, headers: dict[str, str], shown:
     client.get(DC_LIST, headers=headers)
     [entry] = journal(client)
     assert shown.items() <= entry["headers"].items()
+    assert TOKEN not in json.dumps(entry)
+
+
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [(DC_LIST, AUTH), (ff_path(), {"FF-Auth": "t", "X-API-Version": "2025-05-07"})],
+    ids=["digitalchalk", "fullfabric"],
+)
+def test_a_cookie_is_masked(app: Flask, path: str, headers: dict[str, str]) -> None:
+    # Without its cookie jar the test client sends a Cookie header as given (the jar would replace it).
+    client = app.test_client(use_cookies=False)
+    response = client.get(path, headers=headers | {"Cookie": f"_session={TOKEN}; theme=dark"})
+    assert response.status_code == 200
+    [entry] = journal(client)
+    assert entry["headers"]["Cookie"] == "****"
     assert TOKEN not in json.dumps(entry)
 
 

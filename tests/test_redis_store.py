@@ -77,14 +77,18 @@ def test_a_rule_set_through_one_fires_on_the_other(pair: tuple[FlaskClient, Flas
 
 def test_writes_through_either_are_seen_by_both(pair: tuple[FlaskClient, FlaskClient]) -> None:
     first, second = pair
-    created = first.post(DC_LIST, json={"userId": "u-x", "offeringId": "o-x"}, headers=AUTH).get_json()
+    response = first.post(DC_LIST, json={"userId": "u-x", "offeringId": "o-x"}, headers=AUTH)
+    assert response.status_code == 201
+    created = response.get_json()
     assert ids(second, "userId=u-x") == [created["id"]]
     assert (
         second.put(f"{DC_LIST}/{created['id']}", json={"status": "ejected"}, headers=AUTH).status_code == 204
     )
     assert ids(first, "status=ejected&userId=u-x") == [created["id"]]
 
-    posted = ff_post(second, {"unit_id": UNIT_ONE_GRADE, "context_id": COURSE}).get_json()[0]["json"]
+    response = ff_post(second, {"unit_id": UNIT_ONE_GRADE, "context_id": COURSE})
+    assert response.status_code == 200
+    posted = response.get_json()[0]["json"]
     listed = first.get(ff_path(PROFILE), headers=FF_AUTH).get_json()
     assert posted in listed
 
@@ -103,9 +107,10 @@ def test_writes_through_either_are_seen_by_both(pair: tuple[FlaskClient, FlaskCl
 def test_a_reset_through_one_is_the_others_too(pair: tuple[FlaskClient, FlaskClient]) -> None:
     first, second = pair
     before = ids(second)
-    first.post(DC_LIST, json={"userId": "u", "offeringId": "o"}, headers=AUTH)
-    first.post("/__admin/failures", json={"name": "r", "api": "fullfabric", "respond": {"status": 500}})
-    assert second.post("/__admin/reset").status_code in (200, 204)
+    assert first.post(DC_LIST, json={"userId": "u", "offeringId": "o"}, headers=AUTH).status_code == 201
+    rule = {"name": "r", "api": "fullfabric", "respond": {"status": 500}}
+    assert first.post("/__admin/failures", json=rule).status_code == 201
+    assert second.post("/__admin/reset").status_code == 204
     assert ids(first) == before
     assert first.get("/__admin/failures").get_json() == []
     assert [e["id"] for e in second.get("/__admin/requests").get_json()] == [1]  # the list just asked
@@ -148,6 +153,7 @@ def test_two_servers_on_one_redis_share_rules_hits_and_journal(
         assert http.post(f"{first.url}/__admin/failures", json=rule).status_code == 201
         statuses = [http.get(f"{second.url}{DC_LIST}", headers=AUTH).status_code for _ in range(3)]
         created = http.post(f"{second.url}{DC_LIST}", json={"userId": "u", "offeringId": "o"}, headers=AUTH)
+        assert created.status_code == 201
         found = http.get(f"{first.url}{DC_LIST}?userId=u", headers=AUTH).json()["results"]
         journals = [http.get(f"{server.url}/__admin/requests").json() for server in (first, second)]
         hits = http.get(f"{first.url}/__admin/failures").json()[0]["hits"]
@@ -181,7 +187,7 @@ def test_while_redis_is_gone_requests_get_503_and_then_it_recovers(redis_prefix:
         app = create_app({"TESTING": True, "STORE": server.url, "STORE_PREFIX": redis_prefix})
         client = app.test_client()
         assert client.get(DC_LIST, headers=AUTH).status_code == 200
-        client.post(DC_LIST, json={"userId": "u", "offeringId": "o"}, headers=AUTH)
+        assert client.post(DC_LIST, json={"userId": "u", "offeringId": "o"}, headers=AUTH).status_code == 201
         server.stop()
         gone = client.get(DC_LIST, headers=AUTH)
         assert gone.status_code == 503
@@ -220,29 +226,27 @@ def session(name: str) -> dict[str, str]:
     return {"X-Mockserver-Session": name}
 
 
-def write_a_little_of_everything(clients: list[FlaskClient]) -> list[int]:
-    """Writes of every kind, spread over `clients`; their statuses."""
-    statuses = []
+def write_a_little_of_everything(clients: list[FlaskClient]) -> None:
+    """Writes of every kind, spread over `clients`, each answered as it should be."""
     for number in range(11):
         client = clients[number % len(clients)]
         body = {"userId": f"u-{number}", "offeringId": "o"}
         created = client.post(DC_LIST, json=body, headers=AUTH)
-        statuses.append(created.status_code)
+        assert created.status_code == 201
         if number % 3 == 0:
             put = client.put(f"{DC_LIST}/{created.get_json()['id']}", json={"grade": number}, headers=AUTH)
-            statuses.append(put.status_code)
+            assert put.status_code == 204
         if number == 4:
             item = {"unit_id": UNIT_ONE_GRADE, "context_id": COURSE, "grade_state_name": "pass"}
-            statuses.append(ff_post(client, item).status_code)
+            assert ff_post(client, item).status_code == 200
             patch = client.patch(ff_path(PROFILE), json={"registrations": [item]}, headers=FF_AUTH)
-            statuses.append(patch.status_code)
+            assert patch.status_code == 200
         if number == 7:
             record = {"id": "r-added", "userId": "u-added", "offeringId": "o", "status": "passed"}
             record["createdDate"] = "2024-01-01T00:00:00Z"
             added = client.post("/__admin/state/digitalchalk/registrations", json=record)
-            statuses.append(added.status_code)
-        statuses.append(client.put(f"{DC_LIST}/nope", json={"grade": 1}, headers=AUTH).status_code)
-    return statuses
+            assert added.status_code == 201
+        assert client.put(f"{DC_LIST}/nope", json={"grade": 1}, headers=AUTH).status_code == 404
 
 
 def test_a_compacted_log_gives_every_process_the_state_the_whole_log_gives(
@@ -253,7 +257,8 @@ def test_a_compacted_log_gives_every_process_the_state_the_whole_log_gives(
     frozen = {"CLOCK": "2024-05-01T12:00:00Z"}
     compacted = [mock(LOG_SNAPSHOT_EVERY=4, **frozen) for _ in range(2)]
     whole = [mock(LOG_SNAPSHOT_EVERY=0, STORE_PREFIX=f"{redis_prefix}-whole", **frozen) for _ in range(2)]
-    assert write_a_little_of_everything(compacted) == write_a_little_of_everything(whole)
+    write_a_little_of_everything(compacted)
+    write_a_little_of_everything(whole)
 
     client = redis.Redis.from_url(redis_server.url)
     base = int(client.get(f"{redis_prefix}:default:log:base") or 0)
@@ -268,20 +273,25 @@ def test_a_compacted_log_gives_every_process_the_state_the_whole_log_gives(
     states = [app.get("/__admin/state").get_json() for app in (*compacted, *whole, *late)]
     assert all(state == states[0] for state in states)
     item = {"unit_id": UNIT_ONE_GRADE, "context_id": COURSE}
-    made = [ff_post(app, item, profile_id=OTHER_PROFILE).get_json()[0]["json"]["id"] for app in late]
+    posted = [ff_post(app, item, profile_id=OTHER_PROFILE) for app in late]
+    assert [response.status_code for response in posted] == [200, 200]
+    made = [response.get_json()[0]["json"]["id"] for response in posted]
     assert made[0] == made[1]  # the snapshot kept where the ObjectIds were
     created = [app.post(DC_LIST, json={"userId": "u", "offeringId": "o"}, headers=AUTH) for app in late]
+    assert [response.status_code for response in created] == [201, 201]
     assert created[0].get_json() == created[1].get_json()
     assert compacted[0].get("/__admin/state").get_json() == late[0].get("/__admin/state").get_json()
 
     # a process left behind by writes the log no longer holds goes on from the snapshot: writing …
     world = compacted[1].application.extensions["mockserver"].world()  # caught up, and then …
     for number in range(9):
-        late[0].post(DC_LIST, json={"userId": "w", "offeringId": f"o-{number}"}, headers=AUTH)
+        body = {"userId": "w", "offeringId": f"o-{number}"}
+        assert late[0].post(DC_LIST, json=body, headers=AUTH).status_code == 201
     world.write(CreateRegistration("w", "last", 0))  # … its append finds it behind
     # … or reading
     for number in range(9):
-        late[0].post(DC_LIST, json={"userId": "v", "offeringId": f"o-{number}"}, headers=AUTH)
+        body = {"userId": "v", "offeringId": f"o-{number}"}
+        assert late[0].post(DC_LIST, json=body, headers=AUTH).status_code == 201
     assert int(client.get(f"{redis_prefix}:default:log:base") or 0) >= 36
     expected = late[0].get("/__admin/state").get_json()
     assert compacted[0].get("/__admin/state").get_json() == expected
@@ -290,12 +300,14 @@ def test_a_compacted_log_gives_every_process_the_state_the_whole_log_gives(
 
 def test_sessions_are_listed_bounded_and_ended_across_processes(mock: Callable[..., FlaskClient]) -> None:
     first, second = mock(SESSIONS_MAX=2), mock(SESSIONS_MAX=2)
-    first.post(DC_LIST, json={"userId": "u-a", "offeringId": "o"}, headers=AUTH | session("a"))
+    created = first.post(DC_LIST, json={"userId": "u-a", "offeringId": "o"}, headers=AUTH | session("a"))
+    assert created.status_code == 201
     assert ids(second, "userId=u-a") == []  # not in the default world
     assert len(ids(second, "userId=u-a", session="a")) == 1
-    second.get(DC_LIST, headers=AUTH | session("b"))
+    assert second.get(DC_LIST, headers=AUTH | session("b")).status_code == 200
     assert first.get("/__admin/sessions").get_json() == ["a", "b"]
-    first.get(DC_LIST, headers=AUTH | session("c"))  # a third: the least recently used, a, is ended
+    # a third: the least recently used, a, is ended
+    assert first.get(DC_LIST, headers=AUTH | session("c")).status_code == 200
     assert second.get("/__admin/sessions").get_json() == ["b", "c"]
     assert ids(first, "userId=u-a", session="a") == []
     assert second.delete("/__admin/sessions/b").status_code == 204
@@ -307,22 +319,33 @@ def test_every_key_of_a_session_expires_with_it(
     mock: Callable[..., FlaskClient], redis_server: RedisServer, redis_prefix: str
 ) -> None:
     client = mock(SESSION_TTL=600, LOG_SNAPSHOT_EVERY=2)
+    store = redis.Redis.from_url(redis_server.url)
     headers = session("s")
     rule = {"name": "once", "respond": {"status": 503}, "times": 1}
-    created = client.post("/__admin/failures", json=rule, headers=headers).get_json()
-    client.get(DC_LIST, headers=AUTH | headers)
-    client.delete(f"/__admin/failures/{created['id']}", headers=headers)
-    client.post("/__admin/failures", json=rule | {"id": "chosen"}, headers=headers)
-    client.post(DC_LIST, json={"userId": "u", "offeringId": "o"}, headers=AUTH | headers)
-    ff_post(client, {"unit_id": UNIT_ONE_GRADE, "context_id": COURSE}, headers=FF_AUTH | headers)
-    client.put("/__admin/clock", json={"frozen_at": "2024-01-01T00:00:00Z"}, headers=headers)
-    client.post("/__admin/reset", headers=headers)
-    client.post("/__admin/failures", json=rule, headers=headers)
-    client.delete("/__admin/failures", headers=headers)
-    client.delete("/__admin/requests", headers=headers)
+    response = client.post("/__admin/failures", json=rule, headers=headers)
+    assert response.status_code == 201
+    created = response.get_json()
+    assert client.get(DC_LIST, headers=AUTH | headers).status_code == 503
+    assert client.delete(f"/__admin/failures/{created['id']}", headers=headers).status_code == 204
+    assert client.post("/__admin/failures", json=rule | {"id": "chosen"}, headers=headers).status_code == 201
+    assert client.get(DC_LIST, headers=AUTH | headers).status_code == 503  # it fires here, not on the write
+    body = {"userId": "u", "offeringId": "o"}
+    assert client.post(DC_LIST, json=body, headers=AUTH | headers).status_code == 201
+    item = {"unit_id": UNIT_ONE_GRADE, "context_id": COURSE}
+    assert ff_post(client, item, headers=FF_AUTH | headers).status_code == 200
+    frozen = client.put("/__admin/clock", json={"now": "2024-01-01T00:00:00Z"}, headers=headers)
+    assert frozen.status_code == 200
+    assert (frozen.get_json()["now"], frozen.get_json()["frozen"]) == ("2024-01-01T00:00:00Z", True)
+    # Setting the clock writes its key afresh: it keeps a time to live (later requests would give it one
+    # again, so look now).
+    assert 0 < store.pttl(f"{redis_prefix}:session:s:clock") <= 600_000
+    assert client.post("/__admin/reset", headers=headers).status_code == 204
+    assert client.post("/__admin/failures", json=rule, headers=headers).status_code == 201
+    assert client.delete("/__admin/failures", headers=headers).status_code == 204
+    assert client.delete("/__admin/requests", headers=headers).status_code == 204
     for number in range(2):  # the last request compacts the log into a snapshot
-        client.post(DC_LIST, json={"userId": "u", "offeringId": f"o-{number}"}, headers=AUTH | headers)
-    store = redis.Redis.from_url(redis_server.url)
+        body = {"userId": "u", "offeringId": f"o-{number}"}
+        assert client.post(DC_LIST, json=body, headers=AUTH | headers).status_code == 201
     keys = list(store.scan_iter(match=f"{_glob(redis_prefix)}:session:s:*"))
     assert {f"{redis_prefix}:session:s:{name}".encode() for name in ("made", "log:base", "snapshot")} <= set(
         keys
@@ -333,7 +356,9 @@ def test_every_key_of_a_session_expires_with_it(
 
 def test_a_server_on_the_same_fixtures_keeps_the_world(mock: Callable[..., FlaskClient]) -> None:
     first = mock()
-    created = first.post(DC_LIST, json={"userId": "u", "offeringId": "o"}, headers=AUTH).get_json()
+    response = first.post(DC_LIST, json={"userId": "u", "offeringId": "o"}, headers=AUTH)
+    assert response.status_code == 201
+    created = response.get_json()
     rule = {"name": "r", "api": "fullfabric", "respond": {"status": 500}}
     assert first.post("/__admin/failures", json=rule).status_code == 201
     joining = mock()
@@ -343,8 +368,9 @@ def test_a_server_on_the_same_fixtures_keeps_the_world(mock: Callable[..., Flask
 
 def test_a_server_on_other_fixtures_makes_the_worlds_again(mock: Callable[..., FlaskClient]) -> None:
     first = mock()
-    first.post(DC_LIST, json={"userId": "u", "offeringId": "o"}, headers=AUTH)
-    first.post(DC_LIST, json={"userId": "u", "offeringId": "o"}, headers=AUTH | session("s"))
+    assert first.post(DC_LIST, json={"userId": "u", "offeringId": "o"}, headers=AUTH).status_code == 201
+    body = {"userId": "u", "offeringId": "o"}
+    assert first.post(DC_LIST, json=body, headers=AUTH | session("s")).status_code == 201
     other = mock(SEED=6)  # another seed: other ids, so another fixture set
     assert ids(other, "userId=u") == []
     assert other.get("/__admin/sessions").get_json() == []
@@ -357,7 +383,7 @@ def test_a_write_racing_a_reset_lands_after_it(pair: tuple[FlaskClient, FlaskCli
     first, second = pair
     before = ids(first)
     world = second.application.extensions["mockserver"].world()  # caught up, and then …
-    first.post("/__admin/reset")  # … made again through the other
+    assert first.post("/__admin/reset").status_code == 204  # … made again through the other
     created = world.write(CreateRegistration("u-late", "o", 0))
     assert ids(first, "userId=u-late") == [created["id"]]
     assert ids(second) == [*before, created["id"]]
@@ -399,7 +425,7 @@ def test_eight_threads_on_each_of_two_servers_lose_nothing_and_a_reset_is_seen_b
                 mine = http.get(f"{server.url}{DC_LIST}{query}", headers=AUTH).json()["results"]
                 assert sorted(r["offeringId"] for r in mine) == sorted(f"o-{n}" for n in range(10))
             assert len(http.get(f"{server.url}/__admin/requests?method=POST").json()) == 160
-        assert http.post(f"{servers[0].url}/__admin/reset").status_code in (200, 204)
+        assert http.post(f"{servers[0].url}/__admin/reset").status_code == 204
         assert [listed(http, server.url) for server in servers] == [before, before]
         for server in servers:  # one journal, begun again: the two lists just asked
             journal = http.get(f"{server.url}/__admin/requests").json()

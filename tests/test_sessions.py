@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from .conftest import AUTH, COURSE, DC_LIST, OTHER_PROFILE, UNIT_ONE_GRADE, ff_path, ff_post
@@ -98,20 +99,65 @@ class TestBounded:
         assert client.get("/__admin/sessions").get_json() == ["a", "c"]
 
 
+class SteppedClock:
+    """A monotonic clock that moves only when the test moves it."""
+
+    def __init__(self, now: float = 1000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 class TestExpiry:
+    TTL = 3
+
     @pytest.fixture
     def config(self) -> dict[str, Any]:
-        return {"TESTING": True, "SESSION_TTL": 3}
+        return {"TESTING": True, "SESSION_TTL": self.TTL}
 
-    def test_a_session_unused_for_its_time_to_live_ends(self, client: FlaskClient) -> None:
+    @pytest.mark.parametrize("store_config", ["memory"], indirect=True)
+    def test_a_session_unused_for_its_time_to_live_ends(self, app: Flask, client: FlaskClient) -> None:
+        start = 1000.0
+        clock = SteppedClock(start)
+        app.extensions["mockserver"].monotonic = clock
         rule = {"name": "down", "respond": {"status": 503}}
         for name in ("a", "b"):
             assert client.post("/__admin/failures", json=rule, headers=session(name)).status_code == 201
-        time.sleep(1.5)
+        clock.now = start + 1.5
         assert client.get(DC_LIST, headers=AUTH | session("a")).status_code == 503  # used: it lives on
-        time.sleep(2.25)  # b unused for 3.75 s, a for 2.25 s: 0.75 s either side of the time to live
+        clock.now = start + 2.999  # b unused for just under its time to live, a for 1.499 s
+        assert client.get("/__admin/sessions").get_json() == ["b", "a"]
+        clock.now = start + 3  # b unused for its time to live, a for 1.5 s
         assert client.get("/__admin/sessions").get_json() == ["a"]
-        assert client.get("/__admin/failures", headers=session("a")).get_json()[0]["hits"] == 1
+        self.check_a_lives_on_and_b_comes_back_afresh(client)
+
+    @pytest.mark.parametrize("store_config", ["redis"], indirect=True)
+    def test_a_session_unused_for_its_time_to_live_ends_in_redis(self, client: FlaskClient) -> None:
+        """Redis expires keys by its wall clock: wait until it has ended b, using a all the while, so that
+        a is never near its time to live (and, made before b, would end first if using it did not count)."""
+        rule = {"name": "down", "respond": {"status": 503}}
+        assert client.post("/__admin/failures", json=rule, headers=session("a")).status_code == 201
+        b_unused_since = time.monotonic()
+        assert client.post("/__admin/failures", json=rule, headers=session("b")).status_code == 201
+        assert client.get(DC_LIST, headers=AUTH | session("a")).status_code == 503
+        deadline = b_unused_since + self.TTL + 30
+        while True:
+            assert client.get("/__admin/failures", headers=session("a")).status_code == 200  # a use of a
+            listed = client.get("/__admin/sessions").get_json()
+            if listed == ["a"]:
+                break
+            assert listed == ["b", "a"]
+            assert time.monotonic() < deadline, "b did not end"
+            time.sleep(0.05)
+        assert time.monotonic() - b_unused_since >= self.TTL  # not before its time
+        self.check_a_lives_on_and_b_comes_back_afresh(client)
+
+    @staticmethod
+    def check_a_lives_on_and_b_comes_back_afresh(client: FlaskClient) -> None:
+        assert [
+            rule["hits"] for rule in client.get("/__admin/failures", headers=session("a")).get_json()
+        ] == [1]
         # b comes back made afresh from the fixtures: no rule, an empty journal
         assert client.get(DC_LIST, headers=AUTH | session("b")).status_code == 200
         assert [
