@@ -1,4 +1,4 @@
-"""Fixtures: app → client → store, fixture folders to serve, and real `mockserver run` processes."""
+"""Fixtures: app → client → world, fixture folders to serve, and real `mockserver run` processes."""
 
 from __future__ import annotations
 
@@ -81,6 +81,13 @@ class NoServerErrorsClient(FlaskClient):
         return response
 
 
+def contract_example() -> dict[str, Any]:
+    """The vendor's example list answer, as DigitalChalk's contract holds it."""
+    contract = yaml.safe_load((data_dir("contracts") / "digitalchalk.yaml").read_text())
+    get = contract["paths"]["/dc/api/v5/registrations"]["get"]
+    return get["responses"]["200"]["content"]["application/json"]["examples"]["vendor"]["value"]  # type: ignore[no-any-return]
+
+
 def default_fixture(vendor: str) -> dict[str, Any]:
     """The packaged default fixture of `vendor`, as data."""
     return load_yaml((data_dir("fixtures") / f"{vendor}.yaml").read_text())
@@ -116,8 +123,8 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def store(app: Flask) -> World:
-    """The fresh mock's state: its default world (the one requests without a session see)."""
+def world(app: Flask) -> World:
+    """The fresh mock's default world (the one requests without a session see): its state by vendor."""
     return app.extensions["mockserver"].default
 
 

@@ -1,0 +1,151 @@
+"""`mockserver verify`: schemathesis, with every check, runs each contract against a real server."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from ..conftest import DC_LIST, RedisServer, default_fixture, free_port
+
+MOCKSERVER = Path(sys.executable).with_name("mockserver")
+# Servers run with an admin token, so that `ignored_auth` checks the admin API's too.
+ADMIN_TOKEN = "contract-admin-token"
+TOKENS = ["--fullfabric-token", "contract-token", "--digitalchalk-token", "contract-token"]
+# (contract, server modes): strict mode is run where the contract describes it too; FullFabric's
+# contract describes the vendor's leniency towards unknown body fields, and strict mode does not
+# concern the admin API.
+STATEFUL = {"digitalchalk": 3, "fullfabric": 4}  # links each contract declares, at least
+CONTRACTS = [("digitalchalk", ["lenient", "strict"]), ("fullfabric", ["lenient"]), ("admin", ["lenient"])]
+
+
+def verify(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`mockserver verify` run from `cwd` (where schemathesis keeps its example database), with none of
+    the tester's MOCKSERVER_* settings, which could give it tokens."""
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("MOCKSERVER_")}
+    return subprocess.run(
+        [str(MOCKSERVER), "verify", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=cwd,
+        env=environment,
+    )
+
+
+def summary(result: subprocess.CompletedProcess[str]) -> list[str]:
+    """The lines verify prints after the runs, one per API."""
+    lines = result.stdout.splitlines()
+    return lines[[index for index, line in enumerate(lines) if line.startswith("mockserver verify ")][-1] :]
+
+
+@pytest.fixture
+def token_fixtures(write_fixtures: Any) -> Path:
+    """Default fixtures with listed tokens, so that schemathesis' `ignored_auth` check can pass."""
+    tokens = [{"token": "contract-token"}, {"token": "old-token", "state": "revoked"}]
+    fixtures = {
+        vendor: default_fixture(vendor) | {"tokens": tokens} for vendor in ("fullfabric", "digitalchalk")
+    }
+    return write_fixtures(**fixtures)
+
+
+@pytest.mark.parametrize(
+    ("contract", "mode"), [(contract, mode) for contract, modes in CONTRACTS for mode in modes]
+)
+def test_schemathesis_finds_no_failure(
+    live_server: Any, token_fixtures: Path, tmp_path: Path, contract: str, mode: str
+) -> None:
+    server = live_server(
+        "--fixtures",
+        str(token_fixtures),
+        *(["--strict"] if mode == "strict" else []),
+        env={"MOCKSERVER_ADMIN_TOKEN": ADMIN_TOKEN},
+    )
+    result = verify(
+        server.url,
+        *("--api", contract, *TOKENS, "--admin-token", ADMIN_TOKEN),
+        *("--seed", "1", "--max-examples", "150", "--workers", "1"),
+        # Strict mode refuses the unknown body fields the contract allows (the vendor ignores them), so
+        # its run is of the reads, where it judges query parameters; the lenient run has every operation.
+        *(["--", "--include-method", "GET"] if mode == "strict" else []),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert "No issues found" in result.stdout
+    for phase in ("Examples", "Coverage", "Fuzzing"):
+        assert f"✅ {phase}" in result.stdout
+    if contract in STATEFUL and mode == "lenient":  # create → read → update, through the contract's links
+        assert "✅ Stateful" in result.stdout
+        covered = re.search(r"API Links:\s+(\d+) covered / (\d+) selected", result.stdout)
+        assert covered and covered[1] == covered[2] and int(covered[1]) >= STATEFUL[contract], result.stdout
+    assert summary(result) == [f"mockserver verify {server.url}:", f"  {contract:<13} passed"]
+
+
+def test_schemathesis_finds_no_failure_on_the_redis_store_with_two_workers(
+    live_server: Any, token_fixtures: Path, tmp_path: Path, redis_server: RedisServer, redis_prefix: str
+) -> None:
+    """Every contract, fewer examples, against a server whose worlds are in Redis and whose requests are
+    spread over two processes: the contracts hold there too, and nothing reaching Redis makes a 5xx."""
+    env = {
+        "MOCKSERVER_ADMIN_TOKEN": ADMIN_TOKEN,
+        "MOCKSERVER_STORE_PREFIX": redis_prefix.replace("[", "(").replace("]", ")"),
+    }
+    server = live_server(
+        "--fixtures", str(token_fixtures), "--store", redis_server.url, "--workers", "2", env=env
+    )
+    apis = [option for contract, _ in CONTRACTS for option in ("--api", contract)]
+    result = verify(
+        server.url,
+        *(*apis, *TOKENS, "--admin-token", ADMIN_TOKEN),
+        *("--seed", "1", "--max-examples", "50", "--workers", "1"),
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert result.stdout.count("✅ Stateful") == len(STATEFUL) + 1  # the admin API has links too
+    first, *apis_passed = summary(result)
+    assert first == f"mockserver verify {server.url}:"
+    assert sorted(apis_passed) == sorted(f"  {contract:<13} passed" for contract, _ in CONTRACTS)
+
+
+def test_verify_fails_when_the_server_breaks_its_contract(live_server: Any, tmp_path: Path) -> None:
+    rules = tmp_path / "failures.yaml"
+    teapot = {"name": "teapot", "api": "digitalchalk", "match": {"path": DC_LIST}, "respond": {"status": 418}}
+    rules.write_text(yaml.safe_dump({"rules": [teapot]}))
+    server = live_server("--failures", str(rules))
+
+    apis = ("--api", "digitalchalk", "--api", "fullfabric")  # run in their own order, FullFabric first
+    result = verify(server.url, *apis, "--seed", "1", "--max-examples", "5", cwd=tmp_path)
+
+    assert result.returncode == 1, result.stdout[-6000:] + result.stderr[-2000:]
+    assert "Undocumented status code" in result.stdout
+    assert "Received: 418" in result.stdout
+    # The default tokens pass a default server, which accepts any token and so is not asked to refuse one.
+    assert summary(result) == [
+        f"mockserver verify {server.url}:",
+        "  fullfabric    passed (auth checks skipped: no --fullfabric-token)",
+        "  digitalchalk  FAILED (schemathesis exit code 1) (auth checks skipped: no --digitalchalk-token)",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        (
+            "http://127.0.0.1:{port}",
+            "mockserver verify cannot reach http://127.0.0.1:{port}: Connection refused",
+        ),
+        ("127.0.0.1:{port}", "Error: Invalid value for 'BASE_URL': not an http(s) URL: '127.0.0.1:{port}'"),
+    ],
+)
+def test_verify_cannot_run_without_a_server(tmp_path: Path, url: str, message: str) -> None:
+    port = free_port()
+    result = verify(url.format(port=port), cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[-1] == message.format(port=port)
+    assert result.stdout == ""

@@ -1,0 +1,1 @@
+"""DigitalChalk: the registrations list, its filters, indexes and writes."""

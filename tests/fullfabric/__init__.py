@@ -1,0 +1,1 @@
+"""FullFabric: registrations, transcripts, items, ids."""

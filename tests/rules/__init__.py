@@ -1,0 +1,1 @@
+"""Failure rules and the journal, on both stores."""

@@ -1,0 +1,1 @@
+"""The stores: Redis shared by processes, its operation log."""

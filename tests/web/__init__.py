@@ -1,0 +1,1 @@
+"""The request plumbing: log lines."""
