@@ -26,7 +26,12 @@ ADMIN_PREFIX = "/__admin"
 class VendorState(Protocol):
     """One vendor's data in one world. Commands change it; views read it."""
 
-    tokens: Mapping[str, str]
+    # Read-only here (a property), so that a class may keep them in a `dict` attribute: a Protocol's
+    # plain attribute would be invariant, and `dict[str, str]` is not `Mapping[str, str]`.
+    @property
+    def tokens(self) -> Mapping[str, str]:
+        """The tokens it accepts, each with its state (none: any token)."""
+        ...
 
     def fresh(self) -> VendorState:
         """The state a new world starts from: this one, shared until the world writes, or a copy."""
