@@ -15,10 +15,8 @@ from mockserver.rules.schema import RuleSchemas, rule_schemas
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
-    from flask import Blueprint, Flask
+    from flask import Blueprint, Flask, Response
     from marshmallow import Schema
-
-    from mockserver.web.responses import Response
 
 ADMIN_PREFIX = "/__admin"
 
