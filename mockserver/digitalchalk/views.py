@@ -86,7 +86,7 @@ def request_failed(error: RequestFailed) -> Response:
 
 @bp.errorhandler(ValidationError)
 def invalid_parameters(error: ValidationError) -> Response:
-    messages = error.normalized_messages()
+    messages = error.normalized_messages()  # type: ignore[no-untyped-call]  # marshmallow: untyped
     return field_errors(FieldErrors({name: "; ".join(texts) for name, texts in messages.items()}))
 
 
