@@ -1,4 +1,4 @@
-# mockserver: `make run` serves the mock on http://127.0.0.1:8080, `make test` runs ruff and the whole suite.
+# mockserver: `make run` serves the mock on http://127.0.0.1:8080, `make test` lints and runs the whole suite.
 # Both create .venv and install the project first; nothing needs installing by hand.
 
 PYTHON ?= python3
@@ -24,6 +24,7 @@ run: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/mypy  # what and how strictly: [tool.mypy] in pyproject.toml
 
 test: lint redis-server
 	$(BIN)/pytest -n 2  # two processes: most tests wait on a server or schemathesis
@@ -57,4 +58,4 @@ bench-peers:
 	npm install --prefix benchmarks/peers --no-audit --no-fund @stoplight/prism-cli@5 wiremock@3
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis dist build
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mypy_cache .hypothesis dist build

@@ -73,7 +73,8 @@ def main() -> None:
             sys.exit(
                 f"GET {DC_LIST}?{query} answered {response.status_code}: {response.get_data(as_text=True)}"
             )
-        return response.get_json()["results"]
+        results: list[dict[str, Any]] = response.get_json()["results"]
+        return results
 
     sample = get(f"limit=1&offset={args.registrations // 2}")[0]
     # One status in four has more than a fifth of the registrations.

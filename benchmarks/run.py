@@ -492,10 +492,10 @@ class Bench:
             large_memory = server.memory()
             seconds = server.startup_seconds
         log(f"startup, {size}: {seconds:.1f} s")
-        rows = [
-            ["bare Flask on granian", bare.startup_seconds, bare.started],
-            ["mockserver, default fixtures", default, default_memory],
-            [f"mockserver, {size}", seconds, large_memory],
+        rows: list[tuple[str, float, Memory]] = [
+            ("bare Flask on granian", bare.startup_seconds, bare.started),
+            ("mockserver, default fixtures", default, default_memory),
+            (f"mockserver, {size}", seconds, large_memory),
         ]
         lines = [
             "From starting the process to the first 200 of its health check (polled every 5 ms); the "
@@ -586,7 +586,8 @@ def write_wiremock_mapping(root: Path) -> None:
 
 
 def npm_version(package: str) -> str:
-    return json.loads((PEERS / "node_modules" / package / "package.json").read_text())["version"]
+    found: str = json.loads((PEERS / "node_modules" / package / "package.json").read_text())["version"]
+    return found
 
 
 def version(package: str) -> str:
@@ -601,7 +602,7 @@ def list_body() -> bytes:
     response = create_app().test_client().get(DC_LIST, headers=AUTH)
     if response.status_code != 200 or response.content_type != "application/json":
         raise RuntimeError(f"the DigitalChalk list answered {response.status_code} {response.content_type}")
-    return response.data
+    return response.get_data()
 
 
 def large_fixtures(registrations: int) -> Path:

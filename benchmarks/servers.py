@@ -40,7 +40,8 @@ def fetch(method: str, url: str, body: bytes | None = None, headers: dict[str, s
     """One request; the response body. An error status raises `urllib.error.HTTPError` (an OSError)."""
     request = urllib.request.Request(url, data=body, method=method, headers={**AUTH, **(headers or {})})
     with urllib.request.urlopen(request, timeout=10) as response:
-        return response.read()
+        answer: bytes = response.read()
+        return answer
 
 
 def _descendants(pid: int) -> list[int]:
@@ -85,7 +86,7 @@ class Server(ServerProcess):
         super().__init__(name, argv, f"http://127.0.0.1:{port}{health_path}", env=env, cwd=ROOT)
         self.port, self.timeout = port, timeout
 
-    def url(self, path: str) -> str:  # type: ignore[override]
+    def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
 
     def __enter__(self) -> Server:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask, request
+from flask import Flask, Response, request
 from werkzeug.exceptions import HTTPException
 
 from mockserver import digitalchalk, fullfabric
@@ -19,10 +19,12 @@ from mockserver.fixtures.load import load_failures, load_fixtures, paused_gc
 from mockserver.resources import data_dir
 from mockserver.store import MemoryStore, Settings, Store
 from mockserver.vendor import Vendors
-from mockserver.web import requestlog
+from mockserver.web import requestlog, responses
 from mockserver.web.context import Routing, current_api, vendors
 from mockserver.web.injection import apply_request_rules
-from mockserver.web.responses import Response
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIApplication
 
 logger = logging.getLogger("mockserver")
 
@@ -34,7 +36,7 @@ class Mock(Flask):
     """Flask, with the mock's response class, and no check for async functions (it has none) on every
     hook and view of every request."""
 
-    response_class = Response
+    response_class = responses.Response
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
         return func
@@ -65,7 +67,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.register_error_handler(unavailable, _store_unreachable)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
-    wsgi_app = app.wsgi_app
+    wsgi_app: WSGIApplication = app.wsgi_app
     for vendor in VENDORS:
         if vendor.middleware is not None:
             wsgi_app = vendor.middleware(app, wsgi_app)

@@ -91,11 +91,13 @@ class Mockserver:
             "probability": probability,
         }
         rule.update({key: value for key, value in optional.items() if value is not None})
-        return self._call("POST", "/__admin/failures", rule)
+        added: dict[str, Any] = self._call("POST", "/__admin/failures", rule)
+        return added
 
     def failures(self) -> list[dict[str, Any]]:
         """The rules, each with its `hits`."""
-        return self._call("GET", "/__admin/failures")
+        rules: list[dict[str, Any]] = self._call("GET", "/__admin/failures")
+        return rules
 
     def requests(self, **filters: Any) -> list[dict[str, Any]]:
         """The journal, oldest first; filters as `GET /__admin/requests` takes them (`api`, `method`, `path`,
@@ -103,7 +105,8 @@ class Mockserver:
         query = {
             name: str(value).lower() if isinstance(value, bool) else value for name, value in filters.items()
         }
-        return self._call("GET", "/__admin/requests", query=query)
+        entries: list[dict[str, Any]] = self._call("GET", "/__admin/requests", query=query)
+        return entries
 
     def warnings(self) -> list[dict[str, Any]]:
         """Every warning the journal holds, each with the request's `method` and `path`."""
@@ -115,16 +118,19 @@ class Mockserver:
 
     def state(self) -> dict[str, Any]:
         """All data, in the fixtures' format."""
-        return self._call("GET", "/__admin/state")
+        state: dict[str, Any] = self._call("GET", "/__admin/state")
+        return state
 
     def add(self, api: str, collection: str, records: Any) -> dict[str, Any]:
         """Add one record or a list, e.g. `add("digitalchalk", "registrations", {...})`."""
-        return self._call("POST", f"/__admin/state/{api}/{collection}", records)
+        added: dict[str, Any] = self._call("POST", f"/__admin/state/{api}/{collection}", records)
+        return added
 
     def set_clock(self, now: str | None = None, *, advance_seconds: int | None = None) -> dict[str, Any]:
         """Freeze the clock at `now` (ISO 8601), or move it on by `advance_seconds`."""
         body = {"now": now} if now is not None else {"advance_seconds": advance_seconds}
-        return self._call("PUT", "/__admin/clock", body)
+        clock: dict[str, Any] = self._call("PUT", "/__admin/clock", body)
+        return clock
 
     def reset(self) -> None:
         """State, rules, clock and journal back to the fixtures."""

@@ -15,7 +15,7 @@ from mockserver.auth import TOKEN_STATES
 _DIGITS = re.compile(r"-?[0-9]+\Z")
 
 
-class Number(fields.Field):
+class Number(fields.Field[int | float]):
     """A JSON number kept as written: `100` stays an int and `97.15` a float."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int | float:
@@ -46,7 +46,7 @@ class StrictNumber(fields.Float):
         return super()._validated(value)
 
 
-class QueryInteger(fields.Field):
+class QueryInteger(fields.Field[int]):
     """An integer query parameter: ASCII digits only (Python's `int()` would take ' 5', '1_0' or '٥')."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
@@ -62,7 +62,7 @@ class FixtureSchema(Schema):
     check_references = True
 
 
-class PlainList(fields.List):
+class PlainList(fields.List[Any]):
     """A list of records, each loaded by `schema`, unless `plainly_valid` says of every one that the schema
     would load it unchanged: then the list is taken as it is. The schema keeps the final word (and its
     error messages) whenever one record is not plainly valid. Large fixture sets load several times

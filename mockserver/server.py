@@ -5,11 +5,18 @@ from __future__ import annotations
 import logging
 import multiprocessing
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from flask import Flask
 from granian.constants import Interfaces
 from granian.log import LogLevels
-from granian.server import Server
+
+if TYPE_CHECKING:
+    # granian picks its server class on import, by whether Python has a GIL: a value mypy cannot
+    # subclass. Both share one base; with a GIL (the builds this project supports) it is MPServer.
+    from granian.server.mp import MPServer as Server
+else:
+    from granian.server import Server
 
 # The app built (and its fixtures validated) before serving; the worker inherits it through fork(),
 # so fixtures are read once and a broken file stops `mockserver run` before anything listens.
@@ -41,7 +48,7 @@ class _Server(Server):
     def signal_handler_interrupt(self, *args: object, **kwargs: object) -> None:
         if self.interrupt_signal:
             return
-        super().signal_handler_interrupt(*args, **kwargs)
+        super().signal_handler_interrupt(*args, **kwargs)  # type: ignore[no-untyped-call]  # granian: untyped
 
 
 def serve(

@@ -36,7 +36,8 @@ def answers_ok(url: str, timeout: float = 1) -> bool:
     """Whether `url` answers 200 now (nothing listening, an error status or a broken answer: no)."""
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
-            return response.status == 200
+            status: int = response.status
+            return status == 200
     except (OSError, http.client.HTTPException):  # refused, reset, timed out, or an error status
         return False
 

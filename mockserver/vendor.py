@@ -15,10 +15,9 @@ from mockserver.rules.schema import RuleSchemas, rule_schemas
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
-    from flask import Blueprint, Flask
-    from marshmallow import Schema
+    from flask import Blueprint, Flask, Response
 
-    from mockserver.web.responses import Response
+    from mockserver.schemas import FixtureSchema
 
 ADMIN_PREFIX = "/__admin"
 
@@ -26,7 +25,12 @@ ADMIN_PREFIX = "/__admin"
 class VendorState(Protocol):
     """One vendor's data in one world. Commands change it; views read it."""
 
-    tokens: Mapping[str, str]
+    # Read-only here (a property), so that a class may keep them in a `dict` attribute: a Protocol's
+    # plain attribute would be invariant, and `dict[str, str]` is not `Mapping[str, str]`.
+    @property
+    def tokens(self) -> Mapping[str, str]:
+        """The tokens it accepts, each with its state (none: any token)."""
+        ...
 
     def fresh(self) -> VendorState:
         """The state a new world starts from: this one, shared until the world writes, or a copy."""
@@ -95,11 +99,11 @@ class Vendor:
     path_prefixes: tuple[str, ...]  # request paths of this API start with one of these
     entry_path: str  # the path `mockserver run` prints
     blueprint: Blueprint
-    fixture_schema: type[Schema]
+    fixture_schema: type[FixtureSchema]
     make_state: Callable[[Mapping[str, Any]], VendorState]  # from validated fixture data
     commands: tuple[type[Command], ...]
     error_response: Callable[[int, str], Response]  # an error in the vendor's shape
-    injected_body: Callable[[str], Any]  # the body of a failure a rule injects, given its message
+    injected_body: Callable[[str], dict[str, Any]]  # the body of a failure a rule injects, given its message
     partial_body: bytes  # a body the vendor would plausibly send, cut short (faults)
     collections: tuple[str, ...]  # what the admin API adds records to
     describe: Callable[[VendorState], str]  # a few words on the state, for the banner

@@ -29,7 +29,10 @@ class JournalQuerySchema(Schema):
 class Instant(fields.String):
     """An ISO 8601 instant, loaded as unix seconds."""
 
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
+    # A string on the wire, a number once loaded: String's checks and messages, not its type.
+    def _deserialize(  # type: ignore[override]
+        self, value: Any, attr: str | None, data: Any, **kwargs: Any
+    ) -> float:
         try:
             return parse_instant(super()._deserialize(value, attr, data, **kwargs))
         except ValueError:

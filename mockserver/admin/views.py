@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from marshmallow import ValidationError
 
 from mockserver import __version__
@@ -17,8 +17,8 @@ from mockserver.clock import within_range
 from mockserver.fixtures.load import FixtureConflict, FixtureError, validate_state
 from mockserver.resources import data_dir
 from mockserver.schemas import flatten_errors
+from mockserver.web import responses
 from mockserver.web.context import store, vendors, world
-from mockserver.web.responses import Response
 
 from .schemas import ClockSchema, JournalQuerySchema
 
@@ -82,7 +82,7 @@ def _json_body() -> Any:
 
 
 def _no_content() -> Response:
-    return Response(status=204)
+    return responses.Response(status=204)
 
 
 @bp.get("/health")
@@ -251,7 +251,9 @@ def get_contract(name: str) -> Response:
     contracts = (*vendors().names, "admin")
     if name not in contracts:
         raise Problem(404, f"No contract {name!r}. Contracts: {', '.join(contracts)}.")
-    return Response((data_dir("contracts") / f"{name}.yaml").read_bytes(), mimetype="application/yaml")
+    return responses.Response(
+        (data_dir("contracts") / f"{name}.yaml").read_bytes(), mimetype="application/yaml"
+    )
 
 
 @bp.get("/sessions")

@@ -21,7 +21,8 @@ def http_status(url: str, timeout: float, method: str = "GET", headers: dict[str
     request = urllib.request.Request(url, data=body, headers=headers or {}, method=method)
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
-            return response.status
+            status: int = response.status
+            return status
     except urllib.error.HTTPError as error:
         error.close()
         return error.code

@@ -10,6 +10,7 @@ from __future__ import annotations
 from array import array
 from bisect import bisect_left, bisect_right, insort
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 from mockserver.digitalchalk.domain import DATE_FIELDS, MISSING, DateRange, RegistrationQuery
@@ -53,6 +54,10 @@ class DateColumn:
         low = 0 if date_range.start is None else bisect_left(self.instants, date_range.start)
         high = len(self.instants) if date_range.end is None else bisect_right(self.instants, date_range.end)
         return low, max(low, high)
+
+    def rows_in_order(self, low: int, high: int) -> list[int]:
+        """The rows of the slice `rows[low:high]`, in table order."""
+        return sorted(self.rows[low:high])
 
 
 class RegistrationIndex:
@@ -123,14 +128,17 @@ class RegistrationIndex:
             value = getattr(query, attribute)
             if value is not None:
                 rows = self.equal[attribute].get(value, _NONE)
-                candidates.append((len(rows), lambda rows=rows: rows))
+                candidates.append((len(rows), partial(_given, rows)))
         for name, date_range in query.dates.items():
             column = self.dates[name]
             low, high = column.within(date_range)
-            candidates.append(
-                (high - low, lambda column=column, low=low, high=high: sorted(column.rows[low:high]))
-            )
+            candidates.append((high - low, partial(column.rows_in_order, low, high)))
         if not candidates:
             return range(self.size), False
         _, narrowest = min(candidates, key=lambda candidate: candidate[0])
         return narrowest(), len(candidates) > 1
+
+
+def _given(rows: Sequence[int]) -> Sequence[int]:
+    """Rows an equality index holds ready: taken as they are."""
+    return rows

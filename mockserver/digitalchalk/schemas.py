@@ -108,7 +108,7 @@ class DigitalChalkFixtureSchema(FixtureSchema):
         if not self.check_references:
             return
         seen: dict[str, int] = {}
-        errors: dict[str, Any] = {}
+        errors: dict[int, Any] = {}
         for index, registration in enumerate(data.get("registrations", [])):
             first = seen.setdefault(registration["id"], index)
             if first != index:

@@ -8,8 +8,8 @@ from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
-from .domain import DATE_FIELDS, Page, RegistrationQuery, instant_column, instant_of, wire_body
-from .index import MISSING, RegistrationIndex
+from .domain import DATE_FIELDS, MISSING, Page, RegistrationQuery, instant_column, instant_of, wire_body
+from .index import RegistrationIndex
 from .list_cache import Answers
 
 

@@ -7,15 +7,15 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, unquote_plus
 
-from flask import Blueprint, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
 from marshmallow import ValidationError
 
 from mockserver.auth import bearer_token, check_token
 from mockserver.errors import MockserverError, Unauthorized
 from mockserver.schemas import parse_json, sent_as_json
+from mockserver.web import responses
 from mockserver.web.context import world
 from mockserver.web.requestlog import refuse_if_strict, warn, warnings
-from mockserver.web.responses import Response
 
 from .commands import CreateRegistration, UpdateRegistration
 from .schemas import QUERY_PARAMETERS, RegistrationQuerySchema
@@ -86,7 +86,7 @@ def request_failed(error: RequestFailed) -> Response:
 
 @bp.errorhandler(ValidationError)
 def invalid_parameters(error: ValidationError) -> Response:
-    messages = error.normalized_messages()
+    messages = error.normalized_messages()  # type: ignore[no-untyped-call]  # marshmallow: untyped
     return field_errors(FieldErrors({name: "; ".join(texts) for name, texts in messages.items()}))
 
 
@@ -106,7 +106,7 @@ def list_registrations() -> Response:
     body, earned = cached
     for warning in earned:
         warn(warning["parameter"], warning["message"])
-    return Response(body, mimetype="application/json")
+    return responses.Response(body, mimetype="application/json")
 
 
 def answer_key(environ: dict[str, Any], strict: bool) -> tuple[Any, ...]:
@@ -196,7 +196,7 @@ def update_registration(registration_id: str) -> Response:
     changes = _changes(body)
     _refuse_warnings_if_strict()
     _found(current.write(UpdateRegistration(registration_id, changes, current.clock.now())), registration_id)
-    return Response(status=204)
+    return responses.Response(status=204)
 
 
 CREATE_FIELDS = frozenset({"userId", "offeringId"})

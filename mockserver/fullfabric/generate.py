@@ -121,7 +121,7 @@ def _add_course(made: _FullFabric, units: int, classes: int) -> None:
     rng = made.rng
     created = between(rng, WINDOW_START, WINDOW_START + 180 * DAY)
     subject = pick(rng, SUBJECTS)
-    course = {
+    course: dict[str, Any] = {
         "id": made.ids.new(created),
         "name": f"{pick(rng, DEGREES)} {subject}",
         "units": [],

@@ -25,7 +25,7 @@ def object_id(**kwargs: Any) -> fields.String:
     return fields.String(validate=OBJECT_ID, **kwargs)
 
 
-class StrictBoolean(fields.Field):
+class StrictBoolean(fields.Field[bool]):
     """`true` or `false` only: marshmallow's Boolean would also take "yes", 1 or "on"."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
@@ -34,7 +34,7 @@ class StrictBoolean(fields.Field):
         return value
 
 
-class UnixSeconds(fields.Field):
+class UnixSeconds(fields.Field[int]):
     """A unix timestamp in whole seconds."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
@@ -333,7 +333,7 @@ GRADE_FIELDS = frozenset(GradeInputSchema().fields)
 # --- the query: GET /apis/registrations/profiles/{profile_id}/registrations ----------------------------
 
 
-class CommaList(fields.Field):
+class CommaList(fields.Field[frozenset[str]]):
     """A comma-separated list of non-empty values, as a set; `only` limits which values are known."""
 
     def __init__(self, only: tuple[str, ...] | None = None, **kwargs: Any) -> None:

@@ -274,7 +274,8 @@ def _transcript_query() -> TranscriptQuery:
             warn(name, f"given {len(given)} times; FullFabric uses the last")
     arguments = {name: request.args.getlist(name)[-1] for name in request.args}
     try:
-        return _query_schema.load(arguments)
+        query: TranscriptQuery = _query_schema.load(arguments)  # its post_load makes one
+        return query
     except ValidationError as error:
         problems = "; ".join(f"{name}: {message}" for name, message in flatten_errors(error.messages))
         raise RequestError(400, "invalid_parameter", problems) from None
@@ -292,7 +293,8 @@ def _parse_item(index: int, raw: Any) -> RegistrationItem | InvalidItem:
         for name in grade.keys() - GRADE_FIELDS if isinstance(grade, dict) else ():
             warn(f"{where}.grades[{position}].{name}", "unknown field, which FullFabric ignores")
     try:
-        return _item_schema.load(raw)
+        item: RegistrationItem = _item_schema.load(raw)  # its post_load makes one
+        return item
     except ValidationError as error:
         return InvalidItem(
             "; ".join(f"{path}: {message}" for path, message in flatten_errors(error.messages))

@@ -66,6 +66,7 @@ def match_field(name: str, expected: Any) -> Matcher:
     """A path parameter (`profile_id`) or, failing that, a field of the item (`unit_id`)."""
 
     def matcher(call: Call) -> tuple[bool, str]:
+        actual: object
         if name in call.params:
             actual = call.params[name]
         else:

@@ -25,7 +25,7 @@ class RespondSchema(Schema):
 def _match_schema(path_fields: Sequence[str], item_fields: Sequence[str]) -> type[Schema]:
     """What a rule's `match` may name: the request's method, path, query and headers, the path parameters
     of the APIs, and for item rules the items' fields and index."""
-    named: dict[str, fields.Field] = {
+    named: dict[str, fields.Field[Any]] = {
         "method": fields.String(validate=Length(min=1)),
         "path": fields.String(validate=Length(min=1)),
         "query": fields.Dict(keys=fields.String(), values=fields.String()),

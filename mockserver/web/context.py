@@ -17,11 +17,13 @@ API = "mockserver.api"  # the environ key of the API a request calls (set once, 
 
 
 def store() -> Store:
-    return current_app.extensions["mockserver"]  # type: ignore[no-any-return]
+    found: Store = current_app.extensions["mockserver"]  # Flask keeps extensions as `Any`
+    return found
 
 
 def vendors() -> Vendors:
-    return current_app.extensions["mockserver.vendors"]  # type: ignore[no-any-return]
+    found: Vendors = current_app.extensions["mockserver.vendors"]
+    return found
 
 
 def session_of(environ: Mapping[str, Any]) -> str | None:
@@ -35,21 +37,21 @@ def session_id() -> str | None:
 
 def world() -> World:
     """The current request's world, looked up once per request."""
-    context = g._get_current_object()  # type: ignore[attr-defined]  # once, not through the proxy each time
+    context = g._get_current_object()  # once, not through the proxy each time
     try:
-        return context.world  # type: ignore[no-any-return]
+        current: World = context.world
     except AttributeError:
-        context.world = store().world(session_id())
-        return context.world  # type: ignore[no-any-return]
+        current = context.world = store().world(session_id())
+    return current
 
 
 def current_api() -> str:
     """Which API the current request calls: a vendor's name, `admin`, or `unknown`."""
     environ = request.environ
-    api = environ.get(API)
+    api: str | None = environ.get(API)
     if api is None:
         api = environ[API] = vendors().api_of(request.path)
-    return api  # type: ignore[no-any-return]
+    return api
 
 
 class Routing:

@@ -37,7 +37,8 @@ def warn(parameter: str, message: str) -> None:
 
 def warnings() -> list[dict[str, str]]:
     """The warnings recorded so far for the current request."""
-    return g.get("warnings", [])
+    earned: list[dict[str, str]] = g.get("warnings", [])
+    return earned
 
 
 def refuse_if_strict(refusal: Callable[[list[dict[str, str]]], Exception]) -> None:
@@ -63,7 +64,7 @@ def _finish(response: Response) -> Response:
     api = current_api()
     if api == "admin" and _sink is None and not logger.isEnabledFor(logging.INFO):
         return response
-    context = g._get_current_object()  # type: ignore[attr-defined]
+    context = g._get_current_object()
     unavailable = store().unavailable
     try:
         journal = None if api == "admin" else world().journal

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from typing import cast
 
 import redis
 
@@ -50,7 +51,8 @@ class RedisStore(Store):
         self.sessions_key = f"{prefix}:sessions"
         self.session_ttl_ms = max(1, round(session_ttl * 1000)) if session_ttl else 0
         self.fixture_set = fixture_set_of(settings)
-        made = self.client.get(f"{self.world_prefix(None)}:made")
+        # Replies are bytes (the client does not decode them); redis-py types them `bytes | str`.
+        made = cast("bytes | None", self.client.get(f"{self.world_prefix(None)}:made"))
         if made is not None and made.decode().split(" ")[0] != self.fixture_set:
             self._delete_worlds()  # made from other fixtures: made again from these
         super().__init__(settings, max_sessions, session_ttl)
@@ -69,7 +71,8 @@ class RedisStore(Store):
     def sessions(self) -> list[str]:
         """The sessions of every process, least recently used first."""
         self.forget_expired()
-        return [session.decode() for session in self.client.zrange(self.sessions_key, 0, -1)]
+        listed = cast("list[bytes]", self.client.zrange(self.sessions_key, 0, -1))
+        return [session.decode() for session in listed]
 
     def forget_expired(self) -> None:
         """Take sessions unused for the time to live off the list (Redis expired their keys)."""
@@ -83,7 +86,8 @@ class RedisStore(Store):
         self.forget_expired()
         excess = int(self.client.zcard(self.sessions_key)) - self.max_sessions
         if excess > 0:
-            for session, _ in self.client.zpopmin(self.sessions_key, excess):
+            popped = cast("list[tuple[bytes, float]]", self.client.zpopmin(self.sessions_key, excess))
+            for session, _ in popped:
                 self._delete_keys(self.world_prefix(session.decode()))
 
     def end_session(self, session: str) -> bool:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
-from typing import Any
+from typing import Any, cast
 
 import redis
 
@@ -127,7 +127,8 @@ class RedisRuleSet:
         return bool(removed)
 
     def clear(self) -> None:
-        ids = [rule_id.decode() for rule_id in self._client.lrange(self._order, 0, -1)]
+        listed = cast("list[bytes]", self._client.lrange(self._order, 0, -1))  # see `_current`
+        ids = [rule_id.decode() for rule_id in listed]
         with self._client.pipeline() as pipe:
             pipe.delete(self._order, *(self._rule_prefix + rule_id for rule_id in ids))
             self._move_version(pipe)
@@ -186,9 +187,13 @@ class RedisRuleSet:
     def _current(self) -> tuple[bytes | None, list[Rule], MayFire]:
         """The rules' version, their matchers and what may fire, rebuilt when another process (or this
         one) changed them."""
-        version = self._noted if self._noted is not None else self._client.get(self._version)
+        # Replies are bytes (the client does not decode them); redis-py types them `bytes | str`.
+        version = (
+            self._noted if self._noted is not None else cast("bytes | None", self._client.get(self._version))
+        )
         if version != self._cache[0]:
-            ids = [rule_id.decode() for rule_id in self._client.lrange(self._order, 0, -1)]
+            listed = cast("list[bytes]", self._client.lrange(self._order, 0, -1))
+            ids = [rule_id.decode() for rule_id in listed]
             with self._client.pipeline() as pipe:
                 for rule_id in ids:
                     pipe.hget(self._rule_prefix + rule_id, "spec")

@@ -115,7 +115,7 @@ class RedisClock(Clock):
         self._key = key
         self._ttl_ms = ttl_ms
 
-    @property  # type: ignore[override]
+    @property
     def frozen_at(self) -> float | None:
         value = self._client.get(self._key)
         return None if value is None or value == b"" else float(value)
@@ -160,7 +160,15 @@ class RedisWrites:
         clock = "" if settings.clock_start is None else repr(settings.clock_start)
         made = f"{self._store.fixture_set} {generation}"
         again_flag = "1" if again else "0"
-        args = [made, self.ttl_ms, self._rule_prefix, clock, again_flag, self.session or "", *rules]
+        args: list[str | int] = [
+            made,
+            self.ttl_ms,
+            self._rule_prefix,
+            clock,
+            again_flag,
+            self.session or "",
+            *rules,
+        ]
         value: bytes = self._make(keys=self._keys, args=args)
         return value
 
