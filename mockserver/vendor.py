@@ -61,11 +61,11 @@ class WriteContext:
     the same, and both stores make the same from the same seed."""
 
     position: int
-    seed: int | None
+    seed: int
 
     def rng(self, vendor: str) -> random.Random:
-        """The write's own random numbers for `vendor`: reproducible with a seed, else random."""
-        return random.Random(None if self.seed is None else f"{self.seed}/{vendor}/{self.position}")
+        """The write's own random numbers for `vendor`, from the seed and the position."""
+        return random.Random(f"{self.seed}/{vendor}/{self.position}")
 
 
 class Command:

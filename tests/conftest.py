@@ -25,7 +25,8 @@ from mockserver.app import create_app
 from mockserver.fixtures.load import load_yaml
 from mockserver.resources import data_dir
 from mockserver.store import World
-from mockserver.testing import MockserverProcess, free_port
+from mockserver.testing import MockserverProcess
+from mockserver.testing import free_port as free_port  # for the tests that start other servers
 
 pytest_plugins = ("pytester",)
 
@@ -85,7 +86,7 @@ def contract_example() -> dict[str, Any]:
     """The vendor's example list answer, as DigitalChalk's contract holds it."""
     contract = yaml.safe_load((data_dir("contracts") / "digitalchalk.yaml").read_text())
     get = contract["paths"]["/dc/api/v5/registrations"]["get"]
-    return get["responses"]["200"]["content"]["application/json"]["examples"]["vendor"]["value"]  # type: ignore[no-any-return]
+    return get["responses"]["200"]["content"]["application/json"]["examples"]["vendor"]["value"]
 
 
 def default_fixture(vendor: str) -> dict[str, Any]:

@@ -3,6 +3,7 @@ one way its state changes, `World.write(command)`. Knows no vendor: states are k
 
 from __future__ import annotations
 
+import random
 import threading
 import time
 from collections import OrderedDict
@@ -64,7 +65,7 @@ class World:
         self.rules = rules
         self.journal = journal
         self.clock = clock
-        self.seed = settings.seed  # the seed of made-up ids (the Redis store picks one for all processes)
+        self.seed = new_seed(settings)  # of made-up ids (the Redis store picks one for every process)
         self.writing = threading.RLock()
         self._writes = writes
         self.states: dict[str, VendorState] = {}
@@ -193,6 +194,12 @@ def command_of(vendors: Vendors, data: Mapping[str, Any]) -> Command:
     return kind.from_json(data["args"])
 
 
+def new_seed(settings: Settings) -> int:
+    """The seed of a world's made-up ids: `--seed`, or one drawn now (once, not at every write: drawing
+    from the system takes a system call, which a write would make under the world's lock)."""
+    return settings.seed if settings.seed is not None else random.getrandbits(62)
+
+
 class LocalWrites:
     """Writes in this process: numbered and applied one at a time, under the world's lock."""
 
@@ -213,6 +220,7 @@ class LocalWrites:
     def reset(self, world: World) -> None:
         with world.writing:
             self.position = 0
+            world.seed = new_seed(world.settings)  # without --seed, ids never repeat those before the reset
             world.clear_state()
             world.clear_failures()
             world.journal.restart()

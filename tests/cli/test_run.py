@@ -107,7 +107,7 @@ def test_a_second_stop_signal_during_the_first_does_not_deadlock() -> None:
     server = _Server(target="mockserver", interface=Interfaces.WSGI)
 
     def second_signal() -> None:
-        with server.main_loop_interrupt._cond:  # as the first handler, inside Event.set
+        with server.main_loop_interrupt._cond:  # type: ignore[attr-defined]  # as the first handler, inside Event.set
             server.interrupt_signal = True  # which it had set before
             server.signal_handler_interrupt()
 

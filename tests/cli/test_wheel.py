@@ -71,7 +71,9 @@ def read_image(dockerfile: Path) -> Image:
     commands: dict[str, list[str]] = {}
     for keyword, arguments in instructions[last_stage:]:
         if keyword.upper() == "ENV":
-            env.update(pair.split("=", 1) for pair in shlex.split(arguments))
+            for pair in shlex.split(arguments):
+                name, _, value = pair.partition("=")
+                env[name] = value
         elif keyword.upper() == "CMD":
             commands["cmd"] = json.loads(arguments)
         elif keyword.upper() == "HEALTHCHECK":

@@ -25,7 +25,7 @@ CASES = [
 
 
 def logged_warnings(caplog: pytest.LogCaptureFixture) -> list[dict[str, str]]:
-    return [warning for record in caplog.records for warning in record.request["warnings"]]
+    return [warning for record in caplog.records for warning in record.__dict__["request"]["warnings"]]
 
 
 @pytest.mark.parametrize(("query", "parameter", "message"), CASES)

@@ -20,7 +20,7 @@ ID = "5db44ff98dbb3d5e117c07bc"
 # Each draw gets a copy of its own: a drawn `[]` or `{}` is changed further by `changed` (a field added
 # inside it), and a value shared between draws would change what later draws give (Hypothesis then
 # raises FlakyStrategyDefinition).
-ODD = st.sampled_from(
+ODD: st.SearchStrategy[Any] = st.sampled_from(
     [
         None,
         "",

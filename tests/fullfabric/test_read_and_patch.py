@@ -286,7 +286,7 @@ def test_a_repeated_parameter_uses_the_last_with_a_warning(
 ) -> None:
     caplog.set_level(logging.INFO, logger="mockserver.requests")
     assert listed(client, "registration_states=rejected&registration_states=registered") != []
-    assert caplog.records[-1].request["warnings"] == [
+    assert caplog.records[-1].__dict__["request"]["warnings"] == [
         {"parameter": "registration_states", "message": "given 2 times; FullFabric uses the last"}
     ]
 
@@ -296,7 +296,7 @@ def test_an_unknown_parameter_is_ignored_with_a_warning(
 ) -> None:
     caplog.set_level(logging.INFO, logger="mockserver.requests")
     assert len(listed(client, "registration_state=rejected&offset=5")) == 1  # ignored: still listed
-    assert caplog.records[-1].request["warnings"] == [
+    assert caplog.records[-1].__dict__["request"]["warnings"] == [
         {"parameter": "registration_state", "message": "unknown parameter, which FullFabric ignores"},
         {"parameter": "offset", "message": "unknown parameter, which FullFabric ignores"},
     ]
@@ -646,7 +646,7 @@ def test_what_fullfabric_ignores_in_a_patch_is_a_warning(
     response = client.patch(ff_path(), json=body, query_string=query, headers=FF_AUTH)
     assert response.status_code == 200
     assert response.get_json()[0]["json"]["registration_state"] == "registered"  # `state` was ignored
-    [warning] = caplog.records[-1].request["warnings"]
+    [warning] = caplog.records[-1].__dict__["request"]["warnings"]
     assert warning["parameter"] == parameter
 
 

@@ -55,7 +55,7 @@ def test_api_version_by_accept_or_header(
 ) -> None:
     caplog.set_level(logging.INFO, logger="mockserver.requests")
     assert client.post(ff_path(), json=BODY, headers={"FF-Auth": "t", **headers}).status_code == 200
-    assert caplog.records[-1].request["warnings"] == []
+    assert caplog.records[-1].__dict__["request"]["warnings"] == []
 
 
 def test_missing_version_is_served_as_newest_with_a_warning(
@@ -63,7 +63,7 @@ def test_missing_version_is_served_as_newest_with_a_warning(
 ) -> None:
     caplog.set_level(logging.INFO, logger="mockserver.requests")
     assert client.post(ff_path(), json=BODY, headers={"FF-Auth": "t", "Accept": "*/*"}).status_code == 200
-    [warning] = caplog.records[-1].request["warnings"]
+    [warning] = caplog.records[-1].__dict__["request"]["warnings"]
     assert warning["parameter"] == "version"
     assert warning["message"].endswith("served 2025-05-07")
 
@@ -234,7 +234,9 @@ def test_what_fullfabric_ignores_is_a_warning(
     caplog.set_level(logging.INFO, logger="mockserver.requests")
     response = client.post(ff_path(), json=body, query_string=query, headers=FF_AUTH)
     assert response.status_code == 200
-    assert caplog.records[-1].request["warnings"] == [{"parameter": parameter, "message": message}]
+    assert caplog.records[-1].__dict__["request"]["warnings"] == [
+        {"parameter": parameter, "message": message}
+    ]
 
 
 class TestStrict:

@@ -20,7 +20,9 @@ def vendor_example() -> tuple[dict[str, str], str, list[dict[str, Any]]]:
     """The curl example's headers and body exactly as printed on the vendor's page, and its response."""
     text = VENDOR_PAGE.read_text()
     headers = dict(re.findall(r"--header '([^:]+): ([^']*)'", text))
-    body = re.search(r"--data '(.*?)'\n", text, re.S).group(1)
+    found = re.search(r"--data '(.*?)'\n", text, re.S)
+    assert found is not None, "the vendor page shows a --data body"
+    body = found.group(1)
     response, _ = json.JSONDecoder().raw_decode(text[text.index("[", text.index(body) + len(body)) :])
     return headers, body, response
 
