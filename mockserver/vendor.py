@@ -143,14 +143,8 @@ class Vendors:
     def __iter__(self) -> Iterator[Vendor]:
         return iter(self.vendors)
 
-    def __getitem__(self, name: str) -> Vendor:
-        return self._by_name[name]
-
     def __contains__(self, name: object) -> bool:
         return name in self._by_name
-
-    def __len__(self) -> int:
-        return len(self.vendors)
 
     @property
     def names(self) -> tuple[str, ...]:

@@ -22,9 +22,16 @@ class FullFabricState:
         self._catalog = {name: list(fixture[name]) for name in self.CATALOG}
         self.transcripts = build_transcripts(fixture)
         self._lock = threading.Lock()
+        self._handed_out = False
 
     def fresh(self) -> FullFabricState:
-        """A state of its own for a new world, from the same fixture (transcripts change in place)."""
+        """A state of its own for a new world (transcripts change in place): this one the first time,
+        untouched until then, and after that one built anew from the same fixture. So the fixtures' state
+        is built once at start, not twice (a second second with a million registrations' fixtures)."""
+        with self._lock:
+            if not self._handed_out:
+                self._handed_out = True
+                return self
         return FullFabricState(self._fixture)
 
     def writable(self) -> FullFabricState:
