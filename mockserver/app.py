@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask, Response, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from mockserver import digitalchalk, fullfabric
 from mockserver.admin import views as admin
@@ -20,6 +20,7 @@ from mockserver.resources import data_dir
 from mockserver.store import MemoryStore, Settings, Store
 from mockserver.vendor import Vendors
 from mockserver.web import requestlog, responses
+from mockserver.web.bodies import BUSY, Bodies
 from mockserver.web.context import Routing, current_api, vendors
 from mockserver.web.injection import apply_request_rules
 
@@ -59,6 +60,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.extensions["mockserver"] = _store(app, settings)
 
     requestlog.init_app(app)  # first, so that durations include injected latency
+    app.before_request(_refuse_unread_body)
     app.before_request(apply_request_rules)
     for vendor in VENDORS:
         app.register_blueprint(vendor.blueprint)
@@ -71,8 +73,22 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     for vendor in VENDORS:
         if vendor.middleware is not None:
             wsgi_app = vendor.middleware(app, wsgi_app)
+    wsgi_app = Bodies(
+        wsgi_app,
+        readers=app.config["BODY_READERS"],
+        wait_seconds=app.config["BODY_WAIT_SECONDS"],
+        max_length=app.config["MAX_CONTENT_LENGTH"],
+    )
     app.wsgi_app = Routing(wsgi_app, VENDORS)  # type: ignore[method-assign]
     return app
+
+
+def _refuse_unread_body() -> None:
+    """Every body reader was taken (by clients that are slow to send theirs): `503`, try again soon."""
+    if request.environ.get(BUSY):
+        raise ServiceUnavailable(
+            "mockserver is reading as many request bodies as it reads at once; try again", retry_after=1
+        )
 
 
 def _store(app: Flask, settings: Settings) -> Store:

@@ -23,6 +23,10 @@ DEFAULTS: dict[str, Any] = {
     "ADMIN_TOKEN": None,
     # Larger request bodies get 413.
     "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,
+    # Request bodies read at once (each is read in full before the app runs); `mockserver run` sets it to
+    # --threads. A request that finds none free waits this long for one (as many may wait), then gets 503.
+    "BODY_READERS": 8,
+    "BODY_WAIT_SECONDS": 1.0,
     # Answer what the real vendor would silently ignore (unknown parameters, ...) with a 400.
     "STRICT": False,
     # Where state, rules, journal and clock live: "memory" (this process), or "redis://host:port/db",
@@ -39,5 +43,7 @@ SERVER_DEFAULTS: dict[str, Any] = {
     "HOST": "127.0.0.1",
     "PORT": 8080,
     "THREADS": 8,
+    # HTTP/1.1 only; "2" or "auto" serve HTTP/2 (cleartext, by prior knowledge) when asked for.
+    "HTTP": "1",
     "LOG_FORMAT": "text",
 }

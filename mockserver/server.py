@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from flask import Flask
-from granian.constants import Interfaces
+from granian.constants import HTTPModes, Interfaces
 from granian.log import LogLevels
 
 if TYPE_CHECKING:
@@ -51,10 +51,27 @@ class _Server(Server):
         super().signal_handler_interrupt(*args, **kwargs)  # type: ignore[no-untyped-call]  # granian: untyped
 
 
+def server_threads(threads: int) -> int:
+    """The server's threads for `--threads N`: N to answer requests, and 2N that bodies may take.
+
+    Reading a body cannot be timed out (see `mockserver.web.bodies`): at most N requests read one at once
+    and N more wait for a reader. Clients that stall their bodies can so hold 2N threads, never the N
+    that answer everything else. Threads start when needed and end after 30 s unused."""
+    return 3 * threads
+
+
 def serve(
-    app: Flask, host: str, port: int, threads: int, on_ready: Callable[[], None], workers: int = 1
+    app: Flask,
+    host: str,
+    port: int,
+    threads: int,
+    on_ready: Callable[[], None],
+    workers: int = 1,
+    http: str = "1",
 ) -> None:
-    """Serve `app` until SIGINT/SIGTERM, then stop gracefully; `on_ready` runs once the port is bound."""
+    """Serve `app` until SIGINT/SIGTERM, then stop gracefully; `on_ready` runs once the port is bound.
+
+    `http`: "1" (HTTP/1.1 only), "2" (HTTP/2 only, cleartext with prior knowledge) or "auto" (both)."""
     global _app
     _app = app
     multiprocessing.set_start_method("fork", force=True)
@@ -64,7 +81,8 @@ def serve(
         port=port,
         interface=Interfaces.WSGI,
         workers=workers,
-        blocking_threads=threads,
+        blocking_threads=server_threads(threads),
+        http=HTTPModes(http),
         log_level=LogLevels.warning,
         websockets=False,
         # The main process kills a worker that has not stopped this many seconds after a stop signal.

@@ -63,6 +63,14 @@ def _instant(context: click.Context, parameter: click.Parameter, value: str | No
     help="Requests handled at once.",
 )
 @click.option(
+    "--http",
+    type=click.Choice(["1", "2", "auto"]),
+    default=SERVER_DEFAULTS["HTTP"],
+    envvar="MOCKSERVER_HTTP",
+    show_default=True,
+    help="HTTP versions served: 1 (HTTP/1.1), 2 (HTTP/2 only) or auto (both; HTTP/2 by prior knowledge).",
+)
+@click.option(
     "--store",
     default="memory",
     envvar="MOCKSERVER_STORE",
@@ -101,6 +109,7 @@ def run(
     clock: str | None,
     strict: bool,
     threads: int,
+    http: str,
     store: str,
     workers: int,
     session_ttl: float,
@@ -123,6 +132,7 @@ def run(
         "STRICT": strict,
         "STORE": store,
         "SESSION_TTL": session_ttl,
+        "BODY_READERS": threads,
     }
     try:
         app = create_app(settings)
@@ -152,4 +162,4 @@ def run(
             click.echo(f"  Store         {shared}  ({workers} worker{'s' if workers > 1 else ''})")
         sys.stdout.flush()
 
-    serve(app, host=host, port=port, threads=threads, on_ready=banner, workers=workers)
+    serve(app, host=host, port=port, threads=threads, on_ready=banner, workers=workers, http=http)
