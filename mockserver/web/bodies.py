@@ -9,8 +9,9 @@ threads beyond the readers and the waiting (`mockserver.server.server_threads`),
 never take the threads that answer requests without one (`/__admin/health`, lists).
 
 The body is read with one `read()` when its length is announced: read in pieces through `readinto`
-(werkzeug's way), an HTTP/2 body whose client left half-way was never done; one `read()` returns. A body without a length (chunked) is read
-in pieces up to one byte past the largest allowed, so that the app answers `413` for it."""
+(werkzeug's way), an HTTP/2 body whose client left half-way was never done; one `read()` returns. A
+body without a length (chunked) is read in pieces up to one byte past the largest allowed, so that the
+app answers `413` for it."""
 
 from __future__ import annotations
 
