@@ -152,4 +152,13 @@ def run(
             click.echo(f"  Store         {shared}  ({workers} worker{'s' if workers > 1 else ''})")
         sys.stdout.flush()
 
-    serve(app, host=host, port=port, threads=threads, on_ready=banner, workers=workers)
+    # On Redis a new worker catches up from the store; in memory the state died with the worker.
+    serve(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        on_ready=banner,
+        workers=workers,
+        respawn=shared != "memory",
+    )
