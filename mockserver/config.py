@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 DEFAULTS: dict[str, Any] = {
@@ -41,3 +42,27 @@ SERVER_DEFAULTS: dict[str, Any] = {
     "THREADS": 8,
     "LOG_FORMAT": "text",
 }
+
+# Settings that must be whole numbers, and the least each may be (a journal of 0 entries keeps nothing; with
+# 0 sessions, every session would be ended as soon as it was made, losing its writes).
+WHOLE_NUMBERS: dict[str, int] = {
+    "JOURNAL_SIZE": 1,
+    "SESSIONS_MAX": 1,
+    "MAX_CONTENT_LENGTH": 1,
+    "LOG_SNAPSHOT_EVERY": 0,
+}
+
+
+class SettingError(ValueError):
+    """A setting (`MOCKSERVER_<NAME>` or the mapping given to `create_app`) that cannot be used."""
+
+
+def check_settings(config: Mapping[str, Any]) -> None:
+    """Refuse, before anything starts, a setting a request would otherwise trip on later."""
+    for name, least in WHOLE_NUMBERS.items():
+        value = config.get(name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise SettingError(f"MOCKSERVER_{name} must be a whole number from {least} up, not {value!r}")
+    ttl = config.get("SESSION_TTL")
+    if isinstance(ttl, bool) or not isinstance(ttl, int | float) or not 0 <= ttl < float("inf"):
+        raise SettingError(f"MOCKSERVER_SESSION_TTL must be a number of seconds from 0 up, not {ttl!r}")

@@ -10,7 +10,7 @@ import click
 from mockserver import __version__
 from mockserver.cli.options import host_option, port_option
 from mockserver.clock import parse_instant
-from mockserver.config import DEFAULTS, SERVER_DEFAULTS
+from mockserver.config import DEFAULTS, SERVER_DEFAULTS, SettingError
 from mockserver.errors import StoreUnavailable
 from mockserver.fixtures.load import FixtureError
 from mockserver.web import requestlog
@@ -130,6 +130,8 @@ def run(
         for problem in error.problems:
             click.echo(problem, err=True)
         sys.exit(2)
+    except SettingError as error:
+        raise click.UsageError(str(error)) from None
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--store") from None
     except StoreUnavailable as error:
