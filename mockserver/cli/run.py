@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 from pathlib import Path
 
@@ -24,6 +25,20 @@ def _instant(context: click.Context, parameter: click.Parameter, value: str | No
         except ValueError:
             raise click.BadParameter(f"not an ISO 8601 instant: {value!r}") from None
     return value
+
+
+def beyond_loopback(host: str) -> bool:
+    """Whether listening on `host` lets other machines in: a wildcard (`0.0.0.0`, `::`) or any address or
+    name but loopback's."""
+    if host == "localhost":
+        return False
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return True
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return not address.is_loopback
 
 
 @click.command()
@@ -137,6 +152,12 @@ def run(
     except StoreUnavailable as error:
         raise click.ClickException(str(error)) from None
     requestlog.configure(log_format)
+    if beyond_loopback(host) and not app.config["ADMIN_TOKEN"]:
+        click.echo(
+            f"mockserver: warning: listening on {host}, beyond this machine, with no MOCKSERVER_ADMIN_TOKEN: "
+            "anyone who reaches the port can change the state and failure rules through /__admin",
+            err=True,
+        )
 
     shared = store
 
