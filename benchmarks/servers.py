@@ -106,7 +106,7 @@ class Server(ServerProcess):
             pss += _kib(Path(f"/proc/{pid}/smaps_rollup"), "Pss")
         return Memory(peak_rss=peak / 1024, pss=pss / 1024)
 
-    def stop(self, timeout: float = STOP_TIMEOUT_SECONDS) -> int | None:
+    def stop(self, timeout: float | None = STOP_TIMEOUT_SECONDS) -> int | None:
         """SIGTERM, then SIGKILL to whatever of it is left after `timeout`."""
         family = (
             [] if self.process is None or self.process.poll() is not None else _descendants(self.process.pid)

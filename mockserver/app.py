@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException, ServiceUnavailable
 from mockserver import digitalchalk, fullfabric
 from mockserver.admin import views as admin
 from mockserver.clock import parse_instant
-from mockserver.config import DEFAULTS
+from mockserver.config import DEFAULTS, check_settings
 from mockserver.errors import StoreUnavailable
 from mockserver.fixtures.load import load_failures, load_fixtures, paused_gc
 from mockserver.resources import data_dir
@@ -50,6 +50,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("MOCKSERVER")
     if config:
         app.config.from_mapping(config)
+    check_settings(app.config)
     app.json.sort_keys = False  # type: ignore[attr-defined]  # keep the vendors' field order
 
     fixtures_dir = Path(app.config["FIXTURES"]) if app.config["FIXTURES"] else data_dir("fixtures")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 DEFAULTS: dict[str, Any] = {
@@ -47,3 +48,33 @@ SERVER_DEFAULTS: dict[str, Any] = {
     "HTTP": "1",
     "LOG_FORMAT": "text",
 }
+
+# Settings that must be whole numbers, and the least each may be (a journal of 0 entries keeps nothing; with
+# 0 sessions, every session would be ended as soon as it was made, losing its writes).
+WHOLE_NUMBERS: dict[str, int] = {
+    "JOURNAL_SIZE": 1,
+    "SESSIONS_MAX": 1,
+    "MAX_CONTENT_LENGTH": 1,
+    "LOG_SNAPSHOT_EVERY": 0,
+    "BODY_READERS": 1,
+}
+
+
+class SettingError(ValueError):
+    """A setting (`MOCKSERVER_<NAME>` or the mapping given to `create_app`) that cannot be used."""
+
+
+def check_settings(config: Mapping[str, Any]) -> None:
+    """Refuse, before anything starts, a setting a request would otherwise trip on later."""
+    for name, least in WHOLE_NUMBERS.items():
+        value = config.get(name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise SettingError(f"MOCKSERVER_{name} must be a whole number from {least} up, not {value!r}")
+    for name in ("SESSION_TTL", "BODY_WAIT_SECONDS"):
+        seconds: Any = config.get(name)
+        if (
+            not isinstance(seconds, int | float)
+            or isinstance(seconds, bool)
+            or not 0 <= seconds < float("inf")
+        ):
+            raise SettingError(f"MOCKSERVER_{name} must be a number of seconds from 0 up, not {seconds!r}")

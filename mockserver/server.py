@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import multiprocessing
+import os
+import signal
+import sys
+import threading
+import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 from granian.constants import HTTPModes, Interfaces
@@ -21,12 +27,42 @@ else:
 # The app built (and its fixtures validated) before serving; the worker inherits it through fork(),
 # so fixtures are read once and a broken file stops `mockserver run` before anything listens.
 _app: Flask | None = None
+_parent_pid = 0  # the server's main process, which forks the workers
 WORKER_STOP_SECONDS = 5
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
 
 def _load_app(target: str) -> Flask:
+    """Run in each worker as it starts: tie it to the main process, and hand granian the app."""
     assert _app is not None, "serve() sets the app before starting workers"
+    _die_with_parent(_parent_pid)
     return _app
+
+
+def _die_with_parent(parent: int) -> None:
+    """End this worker when the main process ends, however it ends. A worker that outlived a `kill -9`
+    of `mockserver run` kept serving on the port, beside the server started again there.
+
+    Linux sends the signal asked for by `PR_SET_PDEATHSIG` when the thread that forked this process ends:
+    granian forks its workers from its main thread, which ends only with the process. A parent that
+    died before the call leaves this process with another parent already: it stops at once."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        set_by_kernel = (
+            sys.platform == "linux" and libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0) == 0
+        )
+    except (OSError, AttributeError):
+        set_by_kernel = False
+    if os.getppid() != parent:
+        os._exit(1)
+    if not set_by_kernel:  # elsewhere, a thread watches for the parent to change
+        threading.Thread(target=_watch_parent, args=(parent,), name="parent-watch", daemon=True).start()
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(1)
 
 
 class _QuietThreadAdvice(logging.Filter):
@@ -38,7 +74,7 @@ class _QuietThreadAdvice(logging.Filter):
 
 
 class _Server(Server):
-    """Granian's server, stopped once by the first stop signal.
+    """Granian's server, stopped once by the first stop signal, saying why a worker died.
 
     Granian's handler sets a `threading.Event`, which takes a lock. A second signal that lands while the
     first handler holds that lock runs the handler again in the same thread, which then waits for
@@ -49,6 +85,47 @@ class _Server(Server):
         if self.interrupt_signal:
             return
         super().signal_handler_interrupt(*args, **kwargs)  # type: ignore[no-untyped-call]  # granian: untyped
+
+    # A worker that dies is replaced when `respawn_failed_workers` is set (the Redis store: the new worker
+    # catches up from Redis); otherwise the server stops, since the state was that worker's alone.
+
+    def _respawn_workers(self, workers: list[int], *args: Any, **kwargs: Any) -> None:
+        dead = {index: self.wrks[index] for index in workers if not self.wrks[index].inner.is_alive()}
+        super()._respawn_workers(workers, *args, **kwargs)
+        for index, worker in dead.items():
+            _say(
+                f"worker {index + 1} (pid {worker.inner.pid}) {_death(worker.inner.exitcode)}; "
+                f"worker {index + 1} started again (pid {self.wrks[index].inner.pid}), from the store's state"
+            )
+
+    def shutdown(self, exit_code: int = 0) -> None:
+        failed = [self.wrks[index] for index in self.interrupt_children if index < len(self.wrks)]
+        if failed and not self.interrupt_signal:
+            for worker in failed:
+                worker.join(1)
+                died = _death(worker.inner.exitcode)
+                _say(f"worker {worker.idx + 1} (pid {worker.inner.pid}) {died}; {self._stop_reason}")
+        super().shutdown(exit_code)  # type: ignore[no-untyped-call]  # granian: untyped
+
+    @property
+    def _stop_reason(self) -> str:
+        if self.respawn_failed_workers:
+            return "it died again within seconds of being started again: the server stops (exit code 1)"
+        return "its state was in memory, gone with it: the server stops (exit code 1)"
+
+
+def _death(exitcode: int | None) -> str:
+    """How a worker process ended, in words."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            return f"was killed by {signal.Signals(-exitcode).name}"
+        except ValueError:
+            return f"was killed by signal {-exitcode}"
+    return f"exited unexpectedly with code {exitcode}"
+
+
+def _say(message: str) -> None:
+    print(f"mockserver: {message}", file=sys.stderr, flush=True)
 
 
 def server_threads(threads: int) -> int:
@@ -68,12 +145,15 @@ def serve(
     on_ready: Callable[[], None],
     workers: int = 1,
     http: str = "1",
+    respawn: bool = False,
 ) -> None:
     """Serve `app` until SIGINT/SIGTERM, then stop gracefully; `on_ready` runs once the port is bound.
 
-    `http`: "1" (HTTP/1.1 only), "2" (HTTP/2 only, cleartext with prior knowledge) or "auto" (both)."""
-    global _app
-    _app = app
+    `http`: "1" (HTTP/1.1 only), "2" (HTTP/2 only, cleartext with prior knowledge) or "auto" (both).
+    A worker that dies is started again with `respawn` (state kept outside the workers), else the server
+    stops with exit code 1."""
+    global _app, _parent_pid
+    _app, _parent_pid = app, os.getpid()
     multiprocessing.set_start_method("fork", force=True)
     server = _Server(
         target="mockserver",
@@ -87,6 +167,7 @@ def serve(
         websockets=False,
         # The main process kills a worker that has not stopped this many seconds after a stop signal.
         workers_kill_timeout=WORKER_STOP_SECONDS,
+        respawn_failed_workers=respawn,
     )
     logging.getLogger("_granian").addFilter(_QuietThreadAdvice())
     server.on_startup(on_ready)

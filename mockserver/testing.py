@@ -32,6 +32,22 @@ def free_port() -> int:
         return port
 
 
+def descendants(pid: int) -> list[int]:
+    """The processes under `pid` (its children, theirs, …), as Linux's /proc lists them; none elsewhere."""
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        for tasks in Path(f"/proc/{parent}/task").glob("*/children"):
+            try:
+                children = [int(child) for child in tasks.read_text().split()]
+            except OSError:  # the thread or the process ended since
+                continue
+            found += children
+            todo += children
+    return found
+
+
 def answers_ok(url: str, timeout: float = 1) -> bool:
     """Whether `url` answers 200 now (nothing listening, an error status or a broken answer: no)."""
     try:
@@ -90,18 +106,32 @@ class ServerProcess:
         self.stop()
         raise ServerFailed(f"{self.name} did not answer {self.health_url} in {timeout:.0f} s:\n{self.output}")
 
-    def stop(self, timeout: float = STOP_SECONDS) -> int | None:
-        """SIGTERM, then SIGKILL if it is still running after `timeout`; its exit code."""
+    def stop(self, timeout: float | None = None) -> int | None:
+        """SIGTERM, then SIGKILL to it and every process under it if it is still running after `timeout`
+        (default `STOP_SECONDS`); its exit code."""
         if self.process is None:
             return None
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
-                self.process.wait(timeout=timeout)
+                self.process.wait(timeout=STOP_SECONDS if timeout is None else timeout)
             except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+                self.kill()
         return self.process.returncode
+
+    def kill(self) -> None:
+        """SIGKILL the process and its workers, leaving none to serve on its port. Stopped first, it can
+        neither start another worker nor reap one, so no pid listed can pass to an unrelated process."""
+        assert self.process is not None, "started"
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGSTOP)
+            for pid in descendants(self.process.pid):
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+            self.process.kill()
+        self.process.wait()
 
     def close(self) -> None:
         """Stop it, and drop its output."""

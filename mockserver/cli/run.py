@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import sys
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import click
 from mockserver import __version__
 from mockserver.cli.options import host_option, port_option
 from mockserver.clock import parse_instant
-from mockserver.config import DEFAULTS, SERVER_DEFAULTS
+from mockserver.config import DEFAULTS, SERVER_DEFAULTS, SettingError
 from mockserver.errors import StoreUnavailable
 from mockserver.fixtures.load import FixtureError
 from mockserver.web import requestlog
@@ -24,6 +25,20 @@ def _instant(context: click.Context, parameter: click.Parameter, value: str | No
         except ValueError:
             raise click.BadParameter(f"not an ISO 8601 instant: {value!r}") from None
     return value
+
+
+def beyond_loopback(host: str) -> bool:
+    """Whether listening on `host` lets other machines in: a wildcard (`0.0.0.0`, `::`) or any address or
+    name but loopback's."""
+    if host == "localhost":
+        return False
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return True
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return not address.is_loopback
 
 
 @click.command()
@@ -140,11 +155,19 @@ def run(
         for problem in error.problems:
             click.echo(problem, err=True)
         sys.exit(2)
+    except SettingError as error:
+        raise click.UsageError(str(error)) from None
     except ValueError as error:
         raise click.BadParameter(str(error), param_hint="--store") from None
     except StoreUnavailable as error:
         raise click.ClickException(str(error)) from None
     requestlog.configure(log_format)
+    if beyond_loopback(host) and not app.config["ADMIN_TOKEN"]:
+        click.echo(
+            f"mockserver: warning: listening on {host}, beyond this machine, with no MOCKSERVER_ADMIN_TOKEN: "
+            "anyone who reaches the port can change the state and failure rules through /__admin",
+            err=True,
+        )
 
     shared = store
 
@@ -162,4 +185,14 @@ def run(
             click.echo(f"  Store         {shared}  ({workers} worker{'s' if workers > 1 else ''})")
         sys.stdout.flush()
 
-    serve(app, host=host, port=port, threads=threads, on_ready=banner, workers=workers, http=http)
+    # On Redis a new worker catches up from the store; in memory the state died with the worker.
+    serve(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        on_ready=banner,
+        workers=workers,
+        http=http,
+        respawn=shared != "memory",
+    )

@@ -450,6 +450,8 @@ def test_the_compose_example_s_scaled_variant_shares_one_truth_between_its_repli
         and int(environment["MOCKSERVER_WORKERS"]) > 1
     )
     environment["MOCKSERVER_STORE"] = redis_server.url
+    # The file asks whoever runs it for a token of their own (`${MOCKSERVER_ADMIN_TOKEN:?…}`): this test's.
+    environment["MOCKSERVER_ADMIN_TOKEN"] = "token-of-this-test"
     environment["MOCKSERVER_STORE_PREFIX"] = redis_prefix.replace("[", "(").replace("]", ")")
     servers = {name: live_server(env=environment) for name in ("mockserver-1", "mockserver-2")}
 
