@@ -59,6 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.extensions["mockserver"] = _store(app, settings)
 
     requestlog.init_app(app)  # first, so that durations include injected latency
+    app.before_request(admin.authorize)  # before any world is looked up: a refused request makes none
     app.before_request(apply_request_rules)
     for vendor in VENDORS:
         app.register_blueprint(vendor.blueprint)
