@@ -106,6 +106,8 @@ def _settings(app: Flask, fixtures_dir: Path, failures_file: Path) -> Settings:
         seed=app.config["SEED"],
         clock_start=parse_instant(app.config["CLOCK"]) if app.config["CLOCK"] else None,
         journal_size=app.config["JOURNAL_SIZE"],
+        journal_bytes=app.config["JOURNAL_BYTES"] or None,
+        journal_total_bytes=app.config["JOURNAL_TOTAL_BYTES"] or None,
     )
 
 
