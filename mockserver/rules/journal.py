@@ -138,10 +138,10 @@ def _flat_size(mapping: dict[Any, Any]) -> int:
     any other dict through `_size`."""
     try:
         characters = sum(map(len, mapping)) + sum(map(len, mapping.values()))
-        ascii = all(map(str.isascii, mapping)) and all(map(str.isascii, mapping.values()))
+        plain = all(map(str.isascii, mapping)) and all(map(str.isascii, mapping.values()))
     except TypeError:  # not strings
-        ascii = False
-    if not ascii:  # one byte a character is sure for ascii only
+        plain = False
+    if not plain:  # one byte a character is sure for ascii only
         return _size(mapping)
     return getsizeof(mapping) + characters + 2 * _STRING_BYTES * len(mapping)
 
@@ -155,7 +155,7 @@ class JournalBudget:
     def __init__(self, max_bytes: int | None = None) -> None:
         self.max_bytes = max_bytes or None
         self.bytes = 0
-        # Reentrant: a journal dropped while the lock is held (its last reference gone in `_evict`) gives
+        # Reentrant: a journal dropped while the lock is held (its last reference gone in `evict`) gives
         # its bytes back through `_release`, which takes the lock again.
         self.lock = threading.RLock()
         self.order = itertools.count()  # entries' order across journals: the oldest goes first
