@@ -61,6 +61,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.extensions["mockserver"] = _store(app, settings)
 
     requestlog.init_app(app)  # first, so that durations include injected latency
+    app.before_request(admin.authorize)  # before any world is looked up: a refused request makes none
     app.before_request(_refuse_unread_body)
     app.before_request(apply_request_rules)
     for vendor in VENDORS:
@@ -122,6 +123,8 @@ def _settings(app: Flask, fixtures_dir: Path, failures_file: Path) -> Settings:
         seed=app.config["SEED"],
         clock_start=parse_instant(app.config["CLOCK"]) if app.config["CLOCK"] else None,
         journal_size=app.config["JOURNAL_SIZE"],
+        journal_bytes=app.config["JOURNAL_BYTES"] or None,
+        journal_total_bytes=app.config["JOURNAL_TOTAL_BYTES"] or None,
     )
 
 

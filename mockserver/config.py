@@ -16,6 +16,12 @@ DEFAULTS: dict[str, Any] = {
     "FAILURES": None,
     # Entries the request journal keeps (oldest dropped first), per session.
     "JOURNAL_SIZE": 10_000,
+    # Bytes the journal of one session keeps at most (oldest dropped first; 0: no bound); request and
+    # response bodies are kept cut to 64 KiB each. On the Redis store, the bound of each world's list.
+    "JOURNAL_BYTES": 64 * 1024 * 1024,
+    # Bytes the journals of every session of one process keep together (the oldest of any go first; 0: no
+    # bound). In memory only: on the Redis store journals are in Redis, each bounded by JOURNAL_BYTES.
+    "JOURNAL_TOTAL_BYTES": 256 * 1024 * 1024,
     # Sessions (X-Mockserver-Session) kept at once; the least recently used is ended beyond it.
     "SESSIONS_MAX": 100,
     # Seconds a session may go unused before it ends (its world is dropped); 0: sessions never expire.

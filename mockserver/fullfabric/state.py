@@ -22,20 +22,19 @@ class FullFabricState:
         self._catalog = {name: list(fixture[name]) for name in self.CATALOG}
         self.transcripts = build_transcripts(fixture)
         self._lock = threading.Lock()
-        self._handed_out = False
+        self._shared = False  # served to more than one world: copied before a write
 
     def fresh(self) -> FullFabricState:
-        """A state of its own for a new world (transcripts change in place): this one the first time,
-        untouched until then, and after that one built anew from the same fixture. So the fixtures' state
-        is built once at start, not twice (a second second with a million registrations' fixtures)."""
-        with self._lock:
-            if not self._handed_out:
-                self._handed_out = True
-                return self
-        return FullFabricState(self._fixture)
+        """The state a new world starts from: this one, shared by every world until that world writes.
+        So a session that only reads costs no copy (a hundred milliseconds and megabytes each with large
+        fixtures), and the fixtures' state is built once at start."""
+        self._shared = True
+        return self
 
     def writable(self) -> FullFabricState:
-        return self
+        """This state, or one of its own built from the same fixture when other worlds share this one
+        (writes change transcripts in place). A shared state is never written, so it is the fixture's."""
+        return FullFabricState(self._fixture) if self._shared else self
 
     def records(self) -> int:
         return len(self.transcripts)

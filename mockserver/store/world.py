@@ -28,6 +28,8 @@ class Settings:
     seed: int | None
     clock_start: float | None
     journal_size: int
+    journal_bytes: int | None = None  # a world's journal holds at most this many bytes (None: no bound)
+    journal_total_bytes: int | None = None  # every journal of one process together (memory store)
     base: dict[str, VendorState] = field(init=False)
 
     def __post_init__(self) -> None:

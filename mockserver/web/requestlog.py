@@ -24,7 +24,7 @@ from werkzeug.datastructures import EnvironHeaders, Headers
 from werkzeug.exceptions import HTTPException
 from werkzeug.sansio.request import Request as SansioRequest
 
-from mockserver.rules.journal import Deferred, Journal, body_for_journal, mask_headers
+from mockserver.rules.journal import Deferred, Journal, body_for_journal, kept_body, mask_headers
 from mockserver.web.context import current_api, session_of, store, world
 
 logger = logging.getLogger("mockserver.requests")
@@ -117,7 +117,9 @@ def record(
         "headers": Deferred(_headers, {k: v for k, v in environ.items() if k.startswith(_HEADER_KEYS)}),
         "body": request_body,
         "status": status,
-        "response": None if response_body is None else Deferred(_body, response_body, response_type),
+        "response": None
+        if response_body is None
+        else Deferred(_body, kept_body(response_body), response_type),
         "matched_rules": matched_rules or [],
         "fault": fault,
         "warnings": warnings,
@@ -162,7 +164,8 @@ def _request_body(current: Request) -> Any:
         data = current.get_data(cache=True)
     except HTTPException:  # too large to read: the answer was a 413
         return "(not read: larger than the mock accepts)"
-    return Deferred(_body, data, current.headers.get("Content-Type", "")) if data else None
+    # Cut now: an entry that kept a body of 10 MiB until read would hold it for as long as it is kept.
+    return Deferred(_body, kept_body(data), current.headers.get("Content-Type", "")) if data else None
 
 
 def _body(data: bytes, content_type: str) -> Any:

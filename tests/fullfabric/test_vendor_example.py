@@ -76,6 +76,7 @@ def test_vendor_example_with_an_unknown_first_unit_applies_only_the_second(
     }
     assert applied["status"] == 200
     # State: the second unit is now registered as answered; the first item left no trace anywhere.
+    transcripts = world.state("fullfabric").transcripts  # the world's own since its first write
     entries = transcripts.entries()
     assert set(entries) == {
         (PROFILE, "6385baad976a7719120008e3", COURSE),

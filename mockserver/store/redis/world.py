@@ -307,7 +307,9 @@ def redis_world(store: RedisStore, session: str | None) -> World:
     world = World(
         settings,
         rules=RedisRuleSet(store.client, writes.prefix, settings.seed, ttl_ms=writes.ttl_ms),
-        journal=RedisJournal(store.client, writes.prefix, settings.journal_size, writes.ttl_ms),
+        journal=RedisJournal(
+            store.client, writes.prefix, settings.journal_size, writes.ttl_ms, settings.journal_bytes
+        ),
         clock=RedisClock(store.client, f"{writes.prefix}:clock", writes.ttl_ms),
         writes=writes,
     )
