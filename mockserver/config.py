@@ -63,6 +63,8 @@ WHOLE_NUMBERS: dict[str, int] = {
     "MAX_CONTENT_LENGTH": 1,
     "LOG_SNAPSHOT_EVERY": 0,
     "BODY_READERS": 1,
+    "JOURNAL_BYTES": 0,
+    "JOURNAL_TOTAL_BYTES": 0,
 }
 
 
