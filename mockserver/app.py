@@ -20,7 +20,7 @@ from mockserver.resources import data_dir
 from mockserver.store import MemoryStore, Settings, Store
 from mockserver.vendor import Vendors
 from mockserver.web import requestlog, responses
-from mockserver.web.context import Routing, current_api, vendors
+from mockserver.web.context import Routing, current_api, refuse_malformed_session, vendors
 from mockserver.web.injection import apply_request_rules
 
 if TYPE_CHECKING:
@@ -59,6 +59,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.extensions["mockserver"] = _store(app, settings)
 
     requestlog.init_app(app)  # first, so that durations include injected latency
+    app.before_request(refuse_malformed_session)  # before any hook uses a world
     app.before_request(apply_request_rules)
     for vendor in VENDORS:
         app.register_blueprint(vendor.blueprint)
@@ -68,10 +69,11 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     wsgi_app: WSGIApplication = app.wsgi_app
+    flask_app = wsgi_app
     for vendor in VENDORS:
         if vendor.middleware is not None:
             wsgi_app = vendor.middleware(app, wsgi_app)
-    app.wsgi_app = Routing(wsgi_app, VENDORS)  # type: ignore[method-assign]
+    app.wsgi_app = Routing(wsgi_app, VENDORS, refuse=flask_app)  # type: ignore[method-assign]
     return app
 
 

@@ -25,7 +25,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.sansio.request import Request as SansioRequest
 
 from mockserver.rules.journal import Deferred, Journal, body_for_journal, mask_headers
-from mockserver.web.context import current_api, session_of, store, world
+from mockserver.web.context import REFUSED, current_api, session_of, store, world
 
 logger = logging.getLogger("mockserver.requests")
 
@@ -67,7 +67,7 @@ def _finish(response: Response) -> Response:
     context = g._get_current_object()
     unavailable = store().unavailable
     try:
-        journal = None if api == "admin" else world().journal
+        journal = None if api == "admin" or REFUSED in current.environ else world().journal
     except unavailable:  # the store is gone (the answer says so): logged, not journaled
         journal = None
     record(

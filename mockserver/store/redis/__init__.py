@@ -12,6 +12,7 @@ import hashlib
 import json
 import re
 from typing import cast
+from urllib.parse import quote
 
 import redis
 
@@ -21,7 +22,7 @@ from mockserver.store.world import Settings, Store, World
 from .journal import RedisJournal
 from .oplog import OperationLog
 from .rules import RedisRuleSet
-from .world import RedisClock, RedisWrites, redis_world
+from .world import RedisClock, RedisWrites, drop_world, redis_world
 
 __all__ = ["OperationLog", "RedisClock", "RedisJournal", "RedisRuleSet", "RedisStore", "RedisWrites"]
 
@@ -58,7 +59,12 @@ class RedisStore(Store):
         super().__init__(settings, max_sessions, session_ttl)
 
     def world_prefix(self, session: str | None) -> str:
-        return f"{self.prefix}:default" if session is None else f"{self.prefix}:session:{session}"
+        """The prefix of a world's keys. A session id is data: percent-encoded, it holds no `:` and no glob
+        character, so that no session's keys extend another's (`w` and `w:x`, or a rule id `made` in
+        session `a` and the keys of session `a:rule`)."""
+        if session is None:
+            return f"{self.prefix}:default"
+        return f"{self.prefix}:session:{quote(session, safe='')}"
 
     def _make_world(self, session: str | None) -> World:
         return redis_world(self, session)
@@ -88,22 +94,23 @@ class RedisStore(Store):
         if excess > 0:
             popped = cast("list[tuple[bytes, float]]", self.client.zpopmin(self.sessions_key, excess))
             for session, _ in popped:
-                self._delete_keys(self.world_prefix(session.decode()))
+                drop_world(self.client, self.world_prefix(session.decode()))
 
     def end_session(self, session: str) -> bool:
         """End the session here, and its world in Redis: coming back starts afresh from the fixtures."""
         here = super().end_session(session)
         listed = bool(self.client.zrem(self.sessions_key, session))
-        self._delete_keys(self.world_prefix(session))
+        drop_world(self.client, self.world_prefix(session))
         return here or listed
 
     def _delete_worlds(self) -> None:
-        self._delete_keys(self.world_prefix(None))
+        """Delete every world of the store's prefix (made from other fixtures)."""
+        drop_world(self.client, self.world_prefix(None))
         self._delete_keys(f"{self.prefix}:session")
         self.client.delete(self.sessions_key)
 
     def _delete_keys(self, prefix: str) -> None:
-        """Delete every key under `prefix` (followed by `:`)."""
+        """Delete every key under `prefix` (followed by `:`): every session's, here."""
         pattern = re.sub(r"([*?\[\]\\])", r"\\\1", f"{prefix}:") + "*"
         keys = list(self.client.scan_iter(match=pattern, count=1000))
         for start in range(0, len(keys), 1000):

@@ -37,6 +37,19 @@ WORLD_KEYS = (
     "snapshot",
 )
 
+# Ends a world: its rules and its keys deleted, each by its exact name (never by a pattern, which could
+# take another world's keys). KEYS: WORLD_KEYS; ARGV[1]: the rules' key prefix.
+_DROP = """
+for _, id in ipairs(redis.call('LRANGE', KEYS[5], 0, -1)) do redis.call('DEL', ARGV[1] .. id) end
+redis.call('DEL', unpack(KEYS))
+"""
+
+
+def drop_world(client: redis.Redis, prefix: str) -> None:
+    """Delete the keys of the world under `prefix` (`RedisStore.world_prefix`)."""
+    client.eval(_DROP, len(WORLD_KEYS), *(f"{prefix}:{name}" for name in WORLD_KEYS), f"{prefix}:rule:")
+
+
 # Lua shared by the scripts that use a world (KEYS: WORLD_KEYS, then the store's sessions): `keep_alive`
 # gives every key of it another `ttl` ms (none when 0); `mark_used` scores the session with Redis's time, in
 # microseconds.
