@@ -13,6 +13,7 @@ from mockserver.clock import parse_instant
 from mockserver.config import DEFAULTS, SERVER_DEFAULTS
 from mockserver.errors import StoreUnavailable
 from mockserver.fixtures.load import FixtureError
+from mockserver.store.urls import without_password
 from mockserver.web import requestlog
 
 
@@ -136,7 +137,7 @@ def run(
         raise click.ClickException(str(error)) from None
     requestlog.configure(log_format)
 
-    shared = store
+    shared = without_password(store)
 
     def banner() -> None:
         base = f"http://{host}:{port}"
