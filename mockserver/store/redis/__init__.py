@@ -11,7 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import cast
+import threading
+from typing import Any, cast
 from urllib.parse import quote
 
 import redis
@@ -23,6 +24,8 @@ from .journal import RedisJournal
 from .oplog import OperationLog
 from .rules import RedisRuleSet
 from .world import RedisClock, RedisWrites, drop_world, redis_world
+
+RUN_ID = re.compile(rb"^run_id:(\w+)", re.M)
 
 __all__ = ["OperationLog", "RedisClock", "RedisJournal", "RedisRuleSet", "RedisStore", "RedisWrites"]
 
@@ -46,7 +49,13 @@ class RedisStore(Store):
         session_ttl: float | None = None,
         snapshot_every: int = 1000,
     ) -> None:
-        self.client = redis.Redis.from_url(url)
+        # Which Redis server this process talks to: its `run_id`, read on every new connection, and how many
+        # times it changed (a restart, a replica promoted). A world whose state came from another server
+        # than the current one joins the world again (see `RedisWrites.catch_up`).
+        self.run_id: bytes | None = None
+        self.servers = 0
+        self._server_lock = threading.Lock()
+        self.client = redis.Redis.from_url(url, redis_connect_func=self._connected)
         self.snapshot_every = snapshot_every  # writes between compactions of a world's log (0: none)
         self.prefix = prefix
         self.sessions_key = f"{prefix}:sessions"
@@ -57,6 +66,20 @@ class RedisStore(Store):
         if made is not None and made.decode().split(" ")[0] != self.fixture_set:
             self._delete_worlds()  # made from other fixtures: made again from these
         super().__init__(settings, max_sessions, session_ttl)
+
+    def _connected(self, connection: Any) -> None:
+        """A new connection (redis-py's `redis_connect_func`): set up as usual, then note the server's
+        `run_id`; a server that does not tell (INFO renamed away) is taken to be the same."""
+        connection.on_connect()
+        try:
+            connection.send_command("INFO", "server")
+            found = RUN_ID.search(connection.read_response())
+        except redis.ResponseError:
+            return
+        if found is not None and found[1] != self.run_id:
+            with self._server_lock:
+                self.run_id = found[1]
+                self.servers += 1
 
     def world_prefix(self, session: str | None) -> str:
         """The prefix of a world's keys. A session id is data: percent-encoded, it holds no `:` and no glob
