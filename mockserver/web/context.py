@@ -14,9 +14,9 @@ from mockserver.vendor import Vendors
 
 SESSION_HEADER = "X-Mockserver-Session"
 SESSION_PREFIX = re.compile(r"/__session/(?P<session>[A-Za-z0-9._~-]{1,128})(?P<rest>/.*)?\Z", re.S)
-# A session the header names: printable ASCII, space included. A value beyond it would be dropped by some
-# servers (granian drops a header with non-ASCII bytes) or could drive the terminal of a log's reader.
-SESSION_ID = re.compile(r"[ -~]{1,128}\Z")
+# A session the header names: 1 to 128 characters, no control character but tab (one could drive the
+# terminal of a log's reader, or break a line of it).
+SESSION_ID = re.compile(r"[^\x00-\x08\x0a-\x1f\x7f]{1,128}\Z")
 API = "mockserver.api"  # the environ key of the API a request calls (set once, by `Routing`)
 REFUSED = "mockserver.refused_session"  # the environ key of why a request's session was refused
 
@@ -94,7 +94,7 @@ class Routing:
         else:
             header = environ.get("HTTP_X_MOCKSERVER_SESSION")
             if header and SESSION_ID.match(header) is None:
-                why = f"{SESSION_HEADER} takes 1 to 128 printable ASCII characters"
+                why = f"{SESSION_HEADER} takes 1 to 128 characters, no control character"
                 return self._refused(environ, start_response, path, why)
         environ[API] = self.api_of(path)
         return self.app(environ, start_response)

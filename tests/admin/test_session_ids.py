@@ -49,7 +49,9 @@ def test_a_rule_id_in_one_session_is_no_key_of_another(client: FlaskClient, rule
     assert created_in(client, "a") == []
 
 
-@pytest.mark.parametrize("name", ["a/b", "tests/test_x.py::test_y[1-2]", "a%2Fb", "100% sure", "x" * 128])
+@pytest.mark.parametrize(
+    "name", ["a/b", "tests/test_x.py::test_y[1-2]", "a%2Fb", "100% sure", "a\tb", "x" * 128]
+)
 def test_a_session_of_any_printable_id_is_its_own_and_can_be_ended(client: FlaskClient, name: str) -> None:
     assert client.post(DC_LIST, json=CREATE, headers=AUTH | session(name)).status_code == 201
     assert len(created_in(client, name)) == 1
@@ -64,9 +66,9 @@ def test_a_session_of_any_printable_id_is_its_own_and_can_be_ended(client: Flask
 
 
 MALFORMED = {
-    "not ASCII": "caf\u00e9",
-    "a control character": "a\x1b[31mb",
-    "a tab": "a\tb",
+    "an escape": "a\x1b[31mb",
+    "a NUL": "a\x00b",
+    "a DEL": "a\x7fb",
     "too long": "x" * 129,
 }
 
