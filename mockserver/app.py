@@ -18,11 +18,13 @@ from mockserver.errors import StoreUnavailable
 from mockserver.fixtures.load import load_failures, load_fixtures, paused_gc
 from mockserver.resources import data_dir
 from mockserver.store import MemoryStore, Settings, Store
+from mockserver.store.urls import without_password
 from mockserver.vendor import Vendors
 from mockserver.web import requestlog, responses
 from mockserver.web.bodies import BUSY, Bodies
-from mockserver.web.context import Routing, current_api, vendors
+from mockserver.web.context import Routing, current_api, refuse_malformed_session, vendors
 from mockserver.web.injection import apply_request_rules
+from mockserver.web.requestlog import printable
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -61,6 +63,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         app.extensions["mockserver"] = _store(app, settings)
 
     requestlog.init_app(app)  # first, so that durations include injected latency
+    app.before_request(refuse_malformed_session)  # before any hook uses a world
     app.before_request(admin.authorize)  # before any world is looked up: a refused request makes none
     app.before_request(_refuse_unread_body)
     app.before_request(apply_request_rules)
@@ -72,6 +75,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     wsgi_app: WSGIApplication = app.wsgi_app
+    flask_app = wsgi_app
     for vendor in VENDORS:
         if vendor.middleware is not None:
             wsgi_app = vendor.middleware(app, wsgi_app)
@@ -81,7 +85,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         wait_seconds=app.config["BODY_WAIT_SECONDS"],
         max_length=app.config["MAX_CONTENT_LENGTH"],
     )
-    app.wsgi_app = Routing(wsgi_app, VENDORS)  # type: ignore[method-assign]
+    app.wsgi_app = Routing(wsgi_app, VENDORS, refuse=flask_app)  # type: ignore[method-assign]
     return app
 
 
@@ -108,8 +112,8 @@ def _store(app: Flask, settings: Settings) -> Store:
             every = app.config["LOG_SNAPSHOT_EVERY"]
             return RedisStore(settings, where, app.config["STORE_PREFIX"], **sessions, snapshot_every=every)
         except RedisError as error:
-            raise StoreUnavailable(f"cannot use the store {where}: {error}") from None
-    raise ValueError(f"STORE must be memory or a redis:// URL, not {where!r}")
+            raise StoreUnavailable(f"cannot use the store {without_password(where)}: {error}") from None
+    raise ValueError(f"STORE must be memory or a redis:// URL, not {without_password(where)!r}")
 
 
 def _settings(app: Flask, fixtures_dir: Path, failures_file: Path) -> Settings:
@@ -145,13 +149,14 @@ def _http_error(error: HTTPException) -> Response:
 
 
 def _store_unreachable(error: Exception) -> Response:
-    """The Redis store is gone: `503`, and nothing changed; the next request tries again."""
-    logger.warning("store unusable on %s %s: %s", request.method, request.path, error)
-    if isinstance(error, StoreUnavailable):
+    """The Redis store is gone: `503`, and nothing changed; the next request tries again. What Redis said
+    (its address, key names, script hashes) goes to the log, not to the client."""
+    logger.warning("store unusable on %s %s: %s", request.method, printable(request.path), error)
+    if isinstance(error, StoreUnavailable):  # the mock's own words, written for the client
         return _write_error(503, f"mockserver's store cannot be used: {error}")
-    return _write_error(503, f"mockserver's store is unreachable: {error}")
+    return _write_error(503, "mockserver's store is unreachable or failed (the server's log says why)")
 
 
 def _unexpected_error(error: Exception) -> Response:
-    logger.exception("unhandled error on %s %s", request.method, request.path)
+    logger.exception("unhandled error on %s %s", request.method, printable(request.path))
     return _write_error(500, f"mockserver internal error: {type(error).__name__}")

@@ -188,11 +188,13 @@ class LiveServer(MockserverProcess):
 
 
 class RedisServer:
-    """A real `redis-server` (Debian's, installed by the Makefile) on a free port, keeping nothing on disk."""
+    """A real `redis-server` (Debian's, installed by the Makefile) on a free port, keeping nothing on disk
+    unless `options` (more of its command line) say otherwise."""
 
-    def __init__(self) -> None:
+    def __init__(self, *options: str) -> None:
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.options = options
         self.process: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
@@ -206,6 +208,7 @@ class RedisServer:
             "",
             "--appendonly",
             "no",
+            *self.options,
         ]
         self.process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 10
@@ -213,7 +216,7 @@ class RedisServer:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.5) as sock:
                     sock.sendall(b"PING\r\n")
-                    if sock.recv(16).startswith(b"+PONG"):
+                    if sock.recv(16).startswith((b"+PONG", b"-NOAUTH")):  # up, with a password or not
                         return
             except OSError:
                 time.sleep(0.02)

@@ -266,7 +266,7 @@ def list_sessions() -> Response:
     return jsonify(store().sessions())
 
 
-@bp.delete("/sessions/<session>")
+@bp.delete("/sessions/<path:session>")  # an id may hold a `/` (sent as %2F)
 def end_session(session: str) -> Response:
     if not store().end_session(session):
         raise Problem(404, f"No session {session!r}.")

@@ -14,6 +14,7 @@ from mockserver.clock import parse_instant
 from mockserver.config import DEFAULTS, SERVER_DEFAULTS, SettingError
 from mockserver.errors import StoreUnavailable
 from mockserver.fixtures.load import FixtureError
+from mockserver.store.urls import without_password
 from mockserver.web import requestlog
 
 
@@ -169,7 +170,7 @@ def run(
             err=True,
         )
 
-    shared = store
+    shared = without_password(store)
 
     def banner() -> None:
         base = f"http://{host}:{port}"

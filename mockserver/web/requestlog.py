@@ -11,6 +11,7 @@ import json
 import logging
 import os
 import queue
+import re
 import sys
 import threading
 import time
@@ -25,7 +26,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.sansio.request import Request as SansioRequest
 
 from mockserver.rules.journal import Deferred, Journal, body_for_journal, kept_body, mask_headers
-from mockserver.web.context import current_api, session_of, store, world
+from mockserver.web.context import REFUSED, current_api, session_of, store, world
 
 logger = logging.getLogger("mockserver.requests")
 
@@ -67,7 +68,7 @@ def _finish(response: Response) -> Response:
     context = g._get_current_object()
     unavailable = store().unavailable
     try:
-        journal = None if api == "admin" else world().journal
+        journal = None if api == "admin" or REFUSED in current.environ else world().journal
     except unavailable:  # the store is gone (the answer says so): logged, not journaled
         journal = None
     record(
@@ -194,8 +195,18 @@ def text_line(entry: dict[str, Any]) -> str:
         line += f" rule[{rule['name']}]"
     for warning in entry["warnings"]:
         line += f" warning[{warning['parameter']}]: {warning['message']}"
-    # One request, one line, whatever a client put in a parameter's name.
-    return line.replace("\r", "\\r").replace("\n", "\\n")
+    return printable(line)
+
+
+# C0 and C1 control characters and DEL: a client's path, query, session or parameter name could otherwise
+# break a line in two or drive the terminal of whoever reads the log (ESC sequences).
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_ESCAPES = {"\r": "\\r", "\n": "\\n", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """`text` with its control characters escaped: `\\n`, `\\r`, `\\t`, or `\\x1b` and the like."""
+    return _CONTROL.sub(lambda found: _ESCAPES.get(found[0]) or f"\\x{ord(found[0]):02x}", text)
 
 
 JSON_FIELDS = ("time", "method", "path", "query_string", "status", "duration_ms", "session", "api", "fault")

@@ -83,11 +83,6 @@ def test_links_keep_the_session_prefix(client: FlaskClient) -> None:
     assert following["prev"] == f"http://localhost/__session/run-1{DC_LIST}?limit=2&offset=0"
 
 
-@pytest.mark.parametrize("path", ["/__session/", "/__session/a b/dc/api/v5/registrations", "/__session/x"])
-def test_a_malformed_prefix_is_an_unknown_path(client: FlaskClient, path: str) -> None:
-    assert client.get(path, headers=AUTH).status_code == 404
-
-
 class TestBounded:
     @pytest.fixture
     def config(self) -> dict[str, Any]:

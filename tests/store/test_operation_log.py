@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import threading
 
+import pytest
 import redis
 
 from mockserver.store.redis import OperationLog
+from mockserver.store.redis.oplog import Ahead
 
 from ..conftest import RedisServer
 
@@ -71,3 +73,21 @@ def test_concurrent_appends_lose_nothing_and_each_has_its_place(
     assert [(op["worker"], op["number"]) for op in everything] == [positions[p] for p in range(1, 401)]
     for worker in range(8):  # each writer's operations in the order it wrote them
         assert [op["number"] for op in everything if op["worker"] == worker] == list(range(50))
+
+
+def test_a_process_ahead_of_the_log_is_told_so(redis_server: RedisServer, redis_prefix: str) -> None:
+    """More applied than the log holds (a Redis restarted from an older dump): nothing is appended."""
+    client = redis.Redis.from_url(redis_server.url)
+    client.set(f"{redis_prefix}:made", b"world 1")
+    log = OperationLog(client, redis_prefix)
+    for op in "ab":
+        log.append({"op": op}, b"world 1")
+    with pytest.raises(Ahead):
+        log.since(3)
+    with pytest.raises(Ahead):
+        log.append({"op": "c"}, b"world 1", applied=3)
+    assert log.since(2) == [] and len(log) == 2
+    assert log.compact(b"world 1", 2, {"made": "world 1", "position": 2, "state": {}})
+    with pytest.raises(Ahead):
+        log.since(3)
+    assert log.append({"op": "c"}, b"world 1", applied=2) == (3, [{"op": "c"}])

@@ -11,7 +11,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from typing import cast
+import threading
+from typing import Any, cast
+from urllib.parse import quote
 
 import redis
 
@@ -21,7 +23,9 @@ from mockserver.store.world import Settings, Store, World
 from .journal import RedisJournal
 from .oplog import OperationLog
 from .rules import RedisRuleSet
-from .world import RedisClock, RedisWrites, redis_world
+from .world import RedisClock, RedisWrites, drop_world, redis_world
+
+RUN_ID = re.compile(rb"^run_id:(\w+)", re.M)
 
 __all__ = ["OperationLog", "RedisClock", "RedisJournal", "RedisRuleSet", "RedisStore", "RedisWrites"]
 
@@ -45,7 +49,13 @@ class RedisStore(Store):
         session_ttl: float | None = None,
         snapshot_every: int = 1000,
     ) -> None:
-        self.client = redis.Redis.from_url(url)
+        # Which Redis server this process talks to: its `run_id`, read on every new connection, and how many
+        # times it changed (a restart, a replica promoted). A world whose state came from another server
+        # than the current one joins the world again (see `RedisWrites.catch_up`).
+        self.run_id: bytes | None = None
+        self.servers = 0
+        self._server_lock = threading.Lock()
+        self.client = redis.Redis.from_url(url, redis_connect_func=self._connected)
         self.snapshot_every = snapshot_every  # writes between compactions of a world's log (0: none)
         self.prefix = prefix
         self.sessions_key = f"{prefix}:sessions"
@@ -57,8 +67,27 @@ class RedisStore(Store):
             self._delete_worlds()  # made from other fixtures: made again from these
         super().__init__(settings, max_sessions, session_ttl)
 
+    def _connected(self, connection: Any) -> None:
+        """A new connection (redis-py's `redis_connect_func`): set up as usual, then note the server's
+        `run_id`; a server that does not tell (INFO renamed away) is taken to be the same."""
+        connection.on_connect()
+        try:
+            connection.send_command("INFO", "server")
+            found = RUN_ID.search(connection.read_response())
+        except redis.ResponseError:
+            return
+        if found is not None and found[1] != self.run_id:
+            with self._server_lock:
+                self.run_id = found[1]
+                self.servers += 1
+
     def world_prefix(self, session: str | None) -> str:
-        return f"{self.prefix}:default" if session is None else f"{self.prefix}:session:{session}"
+        """The prefix of a world's keys. A session id is data: percent-encoded, it holds no `:` and no glob
+        character, so that no session's keys extend another's (`w` and `w:x`, or a rule id `made` in
+        session `a` and the keys of session `a:rule`)."""
+        if session is None:
+            return f"{self.prefix}:default"
+        return f"{self.prefix}:session:{quote(session, safe='')}"
 
     def _make_world(self, session: str | None) -> World:
         return redis_world(self, session)
@@ -88,22 +117,23 @@ class RedisStore(Store):
         if excess > 0:
             popped = cast("list[tuple[bytes, float]]", self.client.zpopmin(self.sessions_key, excess))
             for session, _ in popped:
-                self._delete_keys(self.world_prefix(session.decode()))
+                drop_world(self.client, self.world_prefix(session.decode()))
 
     def end_session(self, session: str) -> bool:
         """End the session here, and its world in Redis: coming back starts afresh from the fixtures."""
         here = super().end_session(session)
         listed = bool(self.client.zrem(self.sessions_key, session))
-        self._delete_keys(self.world_prefix(session))
+        drop_world(self.client, self.world_prefix(session))
         return here or listed
 
     def _delete_worlds(self) -> None:
-        self._delete_keys(self.world_prefix(None))
+        """Delete every world of the store's prefix (made from other fixtures)."""
+        drop_world(self.client, self.world_prefix(None))
         self._delete_keys(f"{self.prefix}:session")
         self.client.delete(self.sessions_key)
 
     def _delete_keys(self, prefix: str) -> None:
-        """Delete every key under `prefix` (followed by `:`)."""
+        """Delete every key under `prefix` (followed by `:`): every session's, here."""
         pattern = re.sub(r"([*?\[\]\\])", r"\\\1", f"{prefix}:") + "*"
         keys = list(self.client.scan_iter(match=pattern, count=1000))
         for start in range(0, len(keys), 1000):

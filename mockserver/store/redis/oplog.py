@@ -12,27 +12,30 @@ import redis
 # snapshot, so an operation's position (1, 2, …) is `base` plus its index in the list, plus one.
 
 # Appends an operation to the log of the world as it was made, unless it was made again meanwhile (a reset,
-# an expiry, a Redis that restarted empty), or the writer is behind the snapshot. KEYS[1]: the world's
-# "made" key, KEYS[2]: the log, KEYS[3]: its base; ARGV[1]: the "made" value the writer knows, ARGV[2]: the
-# operation as JSON, ARGV[3]: time to live in ms (0: none), ARGV[4]: how many operations the writer
-# applied. Returns the operation's position and the operations from the first the writer did not apply
-# through its own; -1 when the world is not the one the writer knows, -2 when the writer is behind.
+# an expiry, a Redis that restarted empty), the writer is behind the snapshot, or the writer applied more
+# operations than the log holds (a Redis restarted from an older dump). KEYS[1]: the world's "made" key,
+# KEYS[2]: the log, KEYS[3]: its base; ARGV[1]: the "made" value the writer knows, ARGV[2]: the operation
+# as JSON, ARGV[3]: time to live in ms (0: none), ARGV[4]: how many operations the writer applied. Returns
+# the operation's position and the operations from the first the writer did not apply through its own;
+# -1 when the world is not the one the writer knows, -2 when the writer is behind, -3 when it is ahead.
 _APPEND_OPERATION = """
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
 local base = tonumber(redis.call('GET', KEYS[3]) or '0')
 local applied = tonumber(ARGV[4])
 if applied < base then return -2 end
+if applied > base + redis.call('LLEN', KEYS[2]) then return -3 end
 local length = redis.call('RPUSH', KEYS[2], ARGV[2])
 if tonumber(ARGV[3]) > 0 then redis.call('PEXPIRE', KEYS[2], ARGV[3]) end
 return {base + length, redis.call('LRANGE', KEYS[2], applied - base, length - 1)}
 """
 
-# The operations after the first ARGV[1], or false when some of them are compacted into the snapshot.
-# KEYS[1]: the log, KEYS[2]: its base.
+# The operations after the first ARGV[1], or false when some of them are compacted into the snapshot, or
+# -3 when the log holds fewer than ARGV[1]. KEYS[1]: the log, KEYS[2]: its base.
 _SINCE = """
 local base = tonumber(redis.call('GET', KEYS[2]) or '0')
 local applied = tonumber(ARGV[1])
 if applied < base then return false end
+if applied > base + redis.call('LLEN', KEYS[1]) then return -3 end
 return redis.call('LRANGE', KEYS[1], applied - base, -1)
 """
 
@@ -57,6 +60,11 @@ return 1
 
 class Behind(Exception):
     """Operations this process has not applied are compacted into the snapshot: load it first."""
+
+
+class Ahead(Exception):
+    """This process applied more operations than the log holds (a Redis restarted from an older dump, or
+    a lagging replica promoted): the writes it applied last are gone from Redis; join the world again."""
 
 
 class OperationLog:
@@ -87,7 +95,7 @@ class OperationLog:
         """Append `operation` to the world that `made` names: its position in the log (1, 2, …), which no
         other write shares, and the operations after the first `applied`, through it (one round trip);
         None when the world was made again since (nothing appended); `Behind` when operations after the
-        first `applied` are compacted (nothing appended)."""
+        first `applied` are compacted, `Ahead` when the log holds fewer than `applied` (nothing appended)."""
         body = json.dumps(operation, separators=(",", ":"))
         keys = [self._made, self.key, self._base]
         reply = self._append(keys=keys, args=[made, body, self._ttl_ms, applied])
@@ -95,12 +103,15 @@ class OperationLog:
             return None
         if reply == -2:
             raise Behind()
+        if reply == -3:
+            raise Ahead()
         position, operations = reply
         return int(position), [json.loads(item) for item in operations]
 
     def since(self, applied: int, client: Any = None) -> Any:
-        """The operations after the first `applied` ones, in order; `Behind` when some are compacted. With
-        a pipeline as `client`, the call is queued and `decode` reads its reply."""
+        """The operations after the first `applied` ones, in order; `Behind` when some are compacted, `Ahead`
+        when the log holds fewer than `applied`. With a pipeline as `client`, the call is queued and `decode`
+        reads its reply."""
         found = self._since(keys=[self.key, self._base], args=[applied], client=client or self._client)
         return found if client is not None else self.decode(found)
 
@@ -109,6 +120,8 @@ class OperationLog:
         """`since`'s reply, read."""
         if reply is None:
             raise Behind()
+        if reply == -3:
+            raise Ahead()
         return [json.loads(item) for item in reply]
 
     def compact(self, made: bytes, position: int, snapshot: Mapping[str, Any]) -> bool:

@@ -17,7 +17,7 @@ from mockserver.store.world import World, command_json, command_of
 from mockserver.vendor import Command
 
 from .journal import RedisJournal
-from .oplog import Behind, OperationLog
+from .oplog import Ahead, Behind, OperationLog
 from .rules import _LUA_ADD_RULE, RedisRuleSet, stored_rule
 
 if TYPE_CHECKING:
@@ -36,6 +36,19 @@ WORLD_KEYS = (
     "log:base",
     "snapshot",
 )
+
+# Ends a world: its rules and its keys deleted, each by its exact name (never by a pattern, which could
+# take another world's keys). KEYS: WORLD_KEYS; ARGV[1]: the rules' key prefix.
+_DROP = """
+for _, id in ipairs(redis.call('LRANGE', KEYS[5], 0, -1)) do redis.call('DEL', ARGV[1] .. id) end
+redis.call('DEL', unpack(KEYS))
+"""
+
+
+def drop_world(client: redis.Redis, prefix: str) -> None:
+    """Delete the keys of the world under `prefix` (`RedisStore.world_prefix`)."""
+    client.eval(_DROP, len(WORLD_KEYS), *(f"{prefix}:{name}" for name in WORLD_KEYS), f"{prefix}:rule:")
+
 
 # Lua shared by the scripts that use a world (KEYS: WORLD_KEYS, then the store's sessions): `keep_alive`
 # gives every key of it another `ttl` ms (none when 0); `mark_used` scores the session with Redis's time, in
@@ -130,7 +143,11 @@ class RedisWrites:
 
     The world is marked made in Redis with a value naming the fixture set it was made from and a new
     generation; a process that finds a value other than the one it joined starts again from the fixtures
-    (a reset, an expiry, a Redis restarted empty), and refuses a world made from another fixture set."""
+    (a reset, an expiry, a Redis restarted empty), and refuses a world made from another fixture set.
+
+    It joins the world again, too, when Redis may hold another history than the one it applied: the log
+    holds fewer operations than it applied, or the server is another one (its `run_id` changed: a
+    restart, maybe from an older dump; a replica promoted, maybe lagging)."""
 
     def __init__(self, store: RedisStore, session: str | None) -> None:
         self._store = store
@@ -148,6 +165,7 @@ class RedisWrites:
         # The world this process serves (its "made" value) and how many of its operations it applied: one
         # attribute, so that a catch-up reading it without the lock sees the two agree.
         self._position: tuple[bytes | None, int] = (None, 0)
+        self._server = 0  # the store's count of servers when this process joined the world (`_join`)
 
     # making and joining
 
@@ -172,8 +190,9 @@ class RedisWrites:
         value: bytes = self._make(keys=self._keys, args=args)
         return value
 
-    def _join(self, world: World, made: bytes) -> None:
-        """Serve the world `made` names: the fixtures' state, the log to apply from its start."""
+    def _join(self, world: World, made: bytes, server: int) -> None:
+        """Serve the world `made` names: the fixtures' state, the log to apply from its start. `server`: the
+        store's count of servers before `made` was read."""
         fixture_set, generation = made.decode().split(" ")
         if fixture_set != self._store.fixture_set:
             raise OtherFixtureSet(
@@ -186,10 +205,28 @@ class RedisWrites:
         world.rules = RedisRuleSet(self._client, self.prefix, world.seed, ttl_ms=self.ttl_ms)
         world.clear_state()
         self._position = (made, 0)
+        self._server = server
+
+    def _rejoin(self, world: World) -> None:
+        """Join the world as Redis holds it now, made afresh if it holds none (call with the lock held)."""
+        server = self._store.servers
+        self._join(world, self._current(), server)
+
+    def _current(self) -> bytes:
+        """The world's "made" value; the world made when Redis no longer has it (call with the lock held)."""
+        made: bytes | None = self._mark(self._client)
+        if made is None:
+            if self.session is not None:
+                self._store.forget_expired()
+            made = self.make()
+            if self.session is not None:
+                self._store.evict_beyond_bound()
+        return made
 
     def catch_up(self, world: World) -> None:
         """Apply the operations other processes appended since this one last looked; start again from the
-        fixtures when the world was made again (or make it, when Redis no longer has it).
+        fixtures when the world was made again (or make it, when Redis no longer has it), or when Redis may
+        hold another history than the one applied here (another server, a log shorter than applied).
 
         One round trip when nothing changed, and no lock: the world's mark, the operations after the ones
         applied, and the rules' version (which the rules then use for this request: see `RedisRuleSet`)."""
@@ -199,19 +236,14 @@ class RedisWrites:
             self._log.since(applied, client=pipe)
             pipe.get(f"{self.prefix}:rules:version")
             made, operations, version = pipe.execute()
-        if made is not None and made == joined and operations == []:
+        if made is not None and made == joined and operations == [] and self._server == self._store.servers:
             world.rules.note_version(version)
             return
         with world.writing:
-            made = self._mark(self._client)
-            if made is None:
-                if self.session is not None:
-                    self._store.forget_expired()
-                made = self.make()
-                if self.session is not None:
-                    self._store.evict_beyond_bound()
-            if made != self._position[0]:
-                self._join(world, made)
+            server = self._store.servers
+            made = self._current()
+            if made != self._position[0] or server != self._server:
+                self._join(world, made, server)
             self._apply_new(world)
 
     def _mark(self, client: Any) -> Any:
@@ -225,17 +257,23 @@ class RedisWrites:
 
     # the state, as each process holds it
 
-    def _apply_new(self, world: World) -> None:
+    def _apply_new(self, world: World) -> dict[int, Any]:
         """Apply the operations this process has not applied yet (call with the lock held), from the
-        snapshot when some of them are compacted into it."""
+        snapshot when some of them are compacted into it, from the start when this process is ahead of the
+        log; the outcomes of those applied, by position."""
+        outcomes: dict[int, Any] = {}
         while True:
             try:
                 operations = self._log.since(self._position[1])
             except Behind:
                 self._load_snapshot(world)
                 continue
-            self._apply_operations(world, operations)
-            return
+            except Ahead:
+                self._rejoin(world)
+                outcomes.clear()
+                continue
+            outcomes.update(self._apply_operations(world, operations))
+            return outcomes
 
     def _load_snapshot(self, world: World) -> None:
         """Serve the state of the log's snapshot, and go on from its position; join the world again when
@@ -243,7 +281,7 @@ class RedisWrites:
         made = self._position[0]
         snapshot = self._log.snapshot()
         if snapshot is None or made is None or snapshot["made"] != made.decode():
-            self._join(world, self._mark(self._client) or self.make())
+            self._rejoin(world)
             return
         world.load(validate_state(snapshot["state"], world.vendors))
         self._position = (made, snapshot["position"])
@@ -273,20 +311,35 @@ class RedisWrites:
 
     def write(self, world: World, command: Command) -> Any:
         """Append `command`, apply the log through it, and give its outcome (raised if an error). A world
-        made again since this process last looked (a reset through another) is caught up with first."""
+        made again since this process last looked (a reset through another) is caught up with first, and
+        so is one whose history Redis no longer holds (see `catch_up`)."""
         operation = command_json(command)
         with world.writing:
             while True:
+                server = self._store.servers
                 try:
                     appended = self._log.append(operation, self._position[0] or b"", self._position[1])
                 except Behind:  # others' writes this process has not applied are in the snapshot now
+                    self._apply_new(world)
+                    continue
+                except Ahead:  # writes this process applied are gone from Redis
+                    self._rejoin(world)
                     self._apply_new(world)
                     continue
                 if appended is not None:
                     break
                 self.catch_up(world)  # the world was made again
             position, operations = appended
-            outcome = self._apply_operations(world, operations)[position]
+            if server == self._server == self._store.servers:
+                outcomes = self._apply_operations(world, operations)
+            else:  # appended to another server than the one this process's state came from
+                self._rejoin(world)
+                outcomes = self._apply_new(world)
+            if position not in outcomes:  # compacted into a snapshot by another before it was applied here
+                raise StoreUnavailable(
+                    "the store changed while this write was applied: its outcome is unknown"
+                )
+            outcome = outcomes[position]
             every = self._store.snapshot_every
             if every and position % every == 0:
                 self._compact(world, position)
@@ -297,7 +350,8 @@ class RedisWrites:
     def reset(self, world: World) -> None:
         """Back to the fixtures in one step, for every process: the world made again."""
         with world.writing:
-            self._join(world, self.make(again=True))
+            server = self._store.servers
+            self._join(world, self.make(again=True), server)
 
 
 def redis_world(store: RedisStore, session: str | None) -> World:
