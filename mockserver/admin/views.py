@@ -69,7 +69,7 @@ def _invalid_state(error: FixtureError) -> Response:
 def _authorize() -> None:
     token = current_app.config["ADMIN_TOKEN"]
     if token and request.endpoint != "admin.health":
-        # str(): MOCKSERVER_ADMIN_TOKEN=12345 arrives as a number through Flask's env parsing
+        # str(): a token given to create_app as a number (the environment's is always text, see app.py)
         if bearer_token(request.headers.get("Authorization", "")) != str(token):
             raise Problem(401, "The admin API needs Authorization: Bearer <MOCKSERVER_ADMIN_TOKEN>.")
 
