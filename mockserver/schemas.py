@@ -113,6 +113,23 @@ def flatten_errors(messages: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[
         yield ".".join(path) or "(top level)", str(messages)
 
 
+def nested_deeper(value: Any, depth: int) -> bool:
+    """Whether a JSON value (as `json.loads` makes it) has more than `depth` levels of arrays and objects.
+    Without recursion, so that it can judge any value."""
+    level = [value]
+    for _ in range(depth + 1):
+        inside = [
+            child
+            for container in level
+            if isinstance(container, dict | list)
+            for child in (container.values() if isinstance(container, dict) else container)
+        ]
+        if not any(isinstance(container, dict | list) for container in level):
+            return False
+        level = inside
+    return True
+
+
 def sent_as_json(mimetype: str) -> bool:
     """Whether a body's media type says JSON (`application/json`, or `…+json`)."""
     return mimetype == "application/json" or mimetype.endswith("+json")
