@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -50,6 +51,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Mock(__name__)
     app.config.from_mapping(DEFAULTS)
     app.config.from_prefixed_env("MOCKSERVER")
+    # from_prefixed_env reads values as JSON: a token of 0, false, null or [] would leave the admin API
+    # open, and true or 1.50 would change it. A token is text, exactly as written.
+    if (token := os.environ.get("MOCKSERVER_ADMIN_TOKEN")) is not None:
+        app.config["ADMIN_TOKEN"] = token
     if config:
         app.config.from_mapping(config)
     check_settings(app.config)

@@ -14,6 +14,14 @@ from mockserver.auth import TOKEN_STATES
 
 _DIGITS = re.compile(r"-?[0-9]+\Z")
 
+# The most digits an integer query parameter may have (leading zeros aside): far past any count of records,
+# and well within what Python turns into an integer and back (4,300 digits).
+MAX_DIGITS = 100
+
+# The most levels of arrays and objects in a JSON value the mock keeps (a rule's answer, an admin body):
+# JSON is read and written by recursion, which a deeper value could exhaust.
+MAX_JSON_DEPTH = 100
+
 
 class Number(fields.Field[int | float]):
     """A JSON number kept as written: `100` stays an int and `97.15` a float."""
@@ -47,12 +55,17 @@ class StrictNumber(fields.Float):
 
 
 class QueryInteger(fields.Field[int]):
-    """An integer query parameter: ASCII digits only (Python's `int()` would take ' 5', '1_0' or '٥')."""
+    """An integer query parameter: ASCII digits only (Python's `int()` would take ' 5', '1_0' or '٥'), at
+    most `MAX_DIGITS` of them after any leading zeros."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
         if not isinstance(value, str) or not _DIGITS.match(value):
             raise ValidationError("must be an integer")
-        return int(value)
+        sign = "-" if value.startswith("-") else ""
+        digits = value.removeprefix("-").lstrip("0") or "0"
+        if len(digits) > MAX_DIGITS:
+            raise ValidationError(f"must be an integer of at most {MAX_DIGITS} digits")
+        return int(sign + digits)
 
 
 class FixtureSchema(Schema):
@@ -98,6 +111,23 @@ def flatten_errors(messages: Any, path: tuple[str, ...] = ()) -> Iterator[tuple[
             yield from flatten_errors(item, path)
     else:
         yield ".".join(path) or "(top level)", str(messages)
+
+
+def nested_deeper(value: Any, depth: int) -> bool:
+    """Whether a JSON value (as `json.loads` makes it) has more than `depth` levels of arrays and objects.
+    Without recursion, so that it can judge any value."""
+    level = [value]
+    for _ in range(depth + 1):
+        inside = [
+            child
+            for container in level
+            if isinstance(container, dict | list)
+            for child in (container.values() if isinstance(container, dict) else container)
+        ]
+        if not any(isinstance(container, dict | list) for container in level):
+            return False
+        level = inside
+    return True
 
 
 def sent_as_json(mimetype: str) -> bool:

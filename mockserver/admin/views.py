@@ -16,7 +16,7 @@ from mockserver.auth import bearer_token
 from mockserver.clock import within_range
 from mockserver.fixtures.load import FixtureConflict, FixtureError, validate_state
 from mockserver.resources import data_dir
-from mockserver.schemas import flatten_errors
+from mockserver.schemas import MAX_JSON_DEPTH, flatten_errors, nested_deeper, parse_json, sent_as_json
 from mockserver.web import responses
 from mockserver.web.context import current_api, store, vendors, world
 
@@ -71,7 +71,7 @@ def authorize() -> Response | None:
     and fires no rule."""
     token = current_app.config["ADMIN_TOKEN"]
     if token and current_api() == "admin" and request.endpoint != "admin.health":
-        # str(): MOCKSERVER_ADMIN_TOKEN=12345 arrives as a number through Flask's env parsing
+        # str(): a token given to create_app as a number (the environment's is always text, see app.py)
         if bearer_token(request.headers.get("Authorization", "")) != str(token):
             # answered here, not raised: an unknown admin path has no blueprint to handle a Problem
             refused = Problem(401, "The admin API needs Authorization: Bearer <MOCKSERVER_ADMIN_TOKEN>.")
@@ -80,9 +80,19 @@ def authorize() -> Response | None:
 
 
 def _json_body() -> Any:
-    body = request.get_json(silent=True)
-    if body is None:
-        raise Problem(400, "The body must be JSON, sent as application/json.")
+    """The body's JSON; `400` when it is not sent as JSON, is not JSON, or is nested too deep to be kept
+    and shown again (the vendor APIs' own parser, which refuses `NaN` too)."""
+    body = None
+    if sent_as_json(request.mimetype):
+        try:
+            body = parse_json(request.get_data())
+        except (ValueError, RecursionError):
+            pass
+    if body is None or nested_deeper(body, MAX_JSON_DEPTH):
+        raise Problem(
+            400,
+            f"The body must be JSON, sent as application/json, nested at most {MAX_JSON_DEPTH} levels deep.",
+        )
     return body
 
 

@@ -13,13 +13,48 @@ from marshmallow import Schema, ValidationError, fields, validates_schema
 from marshmallow.validate import Length, OneOf, Range, Regexp
 
 from mockserver.rules.rules import FAULTS, SCOPES
-from mockserver.schemas import StrictNumber, WholeNumber
+from mockserver.schemas import MAX_JSON_DEPTH, StrictNumber, WholeNumber, nested_deeper
+
+# A path pattern's most characters: enough for any real path, and the time a glob takes stays small.
+MAX_PATH_PATTERN = 1024
+
+# Headers a rule's answer may not set: they say how the answer is framed, which the mock and the server
+# decide (a wrong Content-Length cuts the body short or leaves the client waiting).
+FRAMING_HEADERS = ("content-length", "transfer-encoding", "connection")
+
+
+def _not_framing(name: str) -> None:
+    if name.lower() in FRAMING_HEADERS:
+        raise ValidationError("The mock sets Content-Length, Transfer-Encoding and Connection itself.")
+
+
+def _not_too_deep(value: Any) -> None:
+    if nested_deeper(value, MAX_JSON_DEPTH):
+        raise ValidationError(f"Nested deeper than {MAX_JSON_DEPTH} levels.")
 
 
 class RespondSchema(Schema):
     status = WholeNumber(required=True, validate=Range(100, 599))
-    json = fields.Raw(allow_none=True)
-    headers = fields.Dict(keys=fields.String(validate=Length(min=1)), values=fields.String())
+    # Deeper, it could not be listed back or sent (JSON is written by recursion).
+    json = fields.Raw(allow_none=True, validate=_not_too_deep)
+    headers = fields.Dict(
+        keys=fields.String(
+            validate=[
+                # RFC 9110's token: a name with a space, colon or line break would break the answer.
+                Regexp(
+                    r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z",
+                    error="Not a header name: letters, digits and !#$%&'*+-.^_`|~ only.",
+                ),
+                _not_framing,
+            ]
+        ),
+        values=fields.String(
+            validate=Regexp(
+                r"[^\x00-\x08\x0a-\x1f\x7f]*\Z",
+                error="Header values hold no control characters (CR, LF, NUL, …) but tab.",
+            )
+        ),
+    )
 
 
 def _match_schema(path_fields: Sequence[str], item_fields: Sequence[str]) -> type[Schema]:
@@ -27,7 +62,7 @@ def _match_schema(path_fields: Sequence[str], item_fields: Sequence[str]) -> typ
     of the APIs, and for item rules the items' fields and index."""
     named: dict[str, fields.Field[Any]] = {
         "method": fields.String(validate=Length(min=1)),
-        "path": fields.String(validate=Length(min=1)),
+        "path": fields.String(validate=[Length(min=1), Length(max=MAX_PATH_PATTERN)]),
         "query": fields.Dict(keys=fields.String(), values=fields.String()),
         "headers": fields.Dict(keys=fields.String(validate=Length(min=1)), values=fields.String()),
     }

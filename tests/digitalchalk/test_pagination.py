@@ -127,6 +127,9 @@ def test_links_use_the_host_the_client_called(client: FlaskClient) -> None:
         ("offset=-1", {"offset": "must be 0 or more"}),
         ("offset=x", {"offset": "must be an integer"}),
         ("offset=&limit=200", {"offset": "must be an integer", "limit": "must be between 1 and 100"}),
+        (f"offset={'9' * 5000}", {"offset": "must be an integer of at most 100 digits"}),
+        (f"limit={'9' * 5000}", {"limit": "must be an integer of at most 100 digits"}),
+        (f"offset={'1' * 101}", {"offset": "must be an integer of at most 100 digits"}),
     ],
 )
 def test_invalid_paging_gets_400(client: FlaskClient, query: str, field_errors: dict[str, str]) -> None:
@@ -137,3 +140,13 @@ def test_invalid_paging_gets_400(client: FlaskClient, query: str, field_errors: 
 
 def test_huge_offset_is_just_past_the_end(client: FlaskClient) -> None:
     assert get(client, f"{DC_LIST}?offset={10**30}")["results"] == []
+    largest = int("9" * 100)  # the most digits an integer parameter may have
+    assert get(client, f"{DC_LIST}?offset={largest}&limit=5") == {
+        "results": [],
+        "prev": f"http://localhost{DC_LIST}?offset={largest - 5}&limit=5",
+    }
+
+
+def test_leading_zeros_are_not_counted(client: FlaskClient, registrations: list[str]) -> None:
+    page = get(client, f"{DC_LIST}?offset={'0' * 5000}2&limit={'0' * 5000}3")
+    assert [item["id"] for item in page["results"]] == registrations[2:5]

@@ -222,6 +222,8 @@ class TestFiltersAndPaging:
             ("skip=1000000", slice(0, 0)),
             ("skip=36893488147419103233", slice(0, 0)),  # past any index Python slices by
             ("limit=007&skip=0", slice(0, 7)),
+            (f"skip={'9' * 100}", slice(0, 0)),  # the most digits an integer parameter may have
+            (f"limit={'0' * 5000}3&skip={'0' * 5000}", slice(0, 3)),  # leading zeros are not counted
         ],
     )
     def test_limit_and_skip_page_through_the_list(
@@ -269,6 +271,9 @@ class TestFiltersAndPaging:
         ("skip=-1", "skip: must be 0 or more"),
         ("skip=1_0", "skip: must be an integer"),
         ("limit=0&skip=-1", "limit: must be between 1 and 100; skip: must be 0 or more"),
+        (f"skip={'9' * 5000}", "skip: must be an integer of at most 100 digits"),
+        (f"limit={'9' * 5000}", "limit: must be an integer of at most 100 digits"),
+        (f"skip={'1' * 101}", "skip: must be an integer of at most 100 digits"),
     ],
 )
 def test_an_invalid_parameter_is_400_naming_it(
