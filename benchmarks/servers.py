@@ -34,6 +34,7 @@ class Memory:
 
     peak_rss: float  # VmHWM: what a process ever held, pages it shares with the others counted in each
     pss: float  # now, with shared pages divided among the processes sharing them
+    rss: float  # VmRSS: what the processes hold now, shared pages counted in each
 
 
 def fetch(method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> bytes:
@@ -100,11 +101,12 @@ class Server(ServerProcess):
 
     def memory(self) -> Memory:
         assert self.process is not None, "started"
-        peak = pss = 0
+        peak = pss = rss = 0
         for pid in (self.process.pid, *_descendants(self.process.pid)):
             peak += _kib(Path(f"/proc/{pid}/status"), "VmHWM")
+            rss += _kib(Path(f"/proc/{pid}/status"), "VmRSS")
             pss += _kib(Path(f"/proc/{pid}/smaps_rollup"), "Pss")
-        return Memory(peak_rss=peak / 1024, pss=pss / 1024)
+        return Memory(peak_rss=peak / 1024, pss=pss / 1024, rss=rss / 1024)
 
     def stop(self, timeout: float | None = STOP_TIMEOUT_SECONDS) -> int | None:
         """SIGTERM, then SIGKILL to whatever of it is left after `timeout`."""
