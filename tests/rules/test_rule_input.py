@@ -222,6 +222,8 @@ def test_a_failures_file_with_a_rule_body_too_deep_stops_start_up(
     folder = write_fixtures(**{"failures.yaml": json.dumps({"rules": [rule]})})
     with pytest.raises(FixtureError) as raised:
         create_app({"FIXTURES": str(folder)})
-    assert raised.value.problems == [
-        f"{folder / 'failures.yaml'}: rules.0.respond.json: Nested deeper than {MAX_DEPTH} levels."
-    ]
+    # The file's reader refuses the document's depth (rules, 0, respond, json: 4 more) before the schema
+    # sees the rule; a rule added through the admin API meets the schema's limit of the same size.
+    [problem] = raised.value.problems
+    assert problem.startswith(f"{folder / 'failures.yaml'}: line 1, ")
+    assert problem.endswith(f"nested more than {MAX_DEPTH} levels deep")
