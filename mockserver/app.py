@@ -74,6 +74,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.before_request(apply_request_rules)
     for vendor in VENDORS:
         app.register_blueprint(vendor.blueprint)
+        for number, prefix in enumerate(vendor.also_at, 2):
+            name = f"{vendor.blueprint.name}_{number}"
+            app.register_blueprint(vendor.blueprint, url_prefix=prefix, name=name)
     app.register_blueprint(admin.bp)
     for unavailable in app.extensions["mockserver"].unavailable:
         app.register_error_handler(unavailable, _store_unreachable)

@@ -112,6 +112,9 @@ class Vendor:
     path_rule_fields: tuple[str, ...] = ()  # path parameters a rule may match
     middleware: Callable[[Flask, WSGIApplication], WSGIApplication] | None = None
     generate: Callable[..., dict[str, Any]] | None = None  # its part of a generated fixture set
+    # Further URL prefixes the blueprint serves at, besides its own (each registered as `<blueprint>_<n>`,
+    # so that `url_for(".endpoint")` writes links under the prefix the request came by).
+    also_at: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""DigitalChalk: the v5 registrations API under `/dc/api/v5`, with the vendor's error bodies."""
+"""DigitalChalk: the v5 registrations API under `/dc/api/v5` and `/api/v5`, with the vendor's error bodies."""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ def _describe(state: VendorState) -> str:
 VENDOR = Vendor(
     name="digitalchalk",
     title="DigitalChalk",
-    path_prefixes=("/dc/",),
+    path_prefixes=("/dc/", "/api/"),
     entry_path="/dc/api/v5/registrations",
     blueprint=views.bp,
     fixture_schema=DigitalChalkFixtureSchema,
@@ -32,4 +32,5 @@ VENDOR = Vendor(
     describe=_describe,
     generate=generate,
     middleware=RepeatedLists,
+    also_at=views.BASE_PATHS[1:],
 )

@@ -17,7 +17,7 @@ from mockserver.errors import Unauthorized
 from mockserver.web.context import session_of
 from mockserver.web.requestlog import has_body, record
 
-from .views import answer_key
+from .views import BASE_PATHS, answer_key
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
     from mockserver.store import Store
 
-LIST_PATH = "/dc/api/v5/registrations"
+LIST_PATHS = frozenset(f"{base}/registrations" for base in BASE_PATHS)
 API = "digitalchalk"
 CONTENT_TYPE = "application/json"
 
@@ -39,12 +39,13 @@ class RepeatedLists:
         self.next_app = next_app
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") != LIST_PATH or environ["REQUEST_METHOD"] != "GET" or has_body(environ):
+        path = environ.get("PATH_INFO")
+        if path not in LIST_PATHS or environ["REQUEST_METHOD"] != "GET" or has_body(environ):
             return self.next_app(environ, start_response)
         started = time.perf_counter()
         try:
             world = self.store.world(session_of(environ))
-            ruled = world.rules.may_fire(API, "GET", LIST_PATH)
+            ruled = world.rules.may_fire(API, "GET", path)
         except self.store.unavailable:  # the store is gone: Flask answers it (503)
             return self.next_app(environ, start_response)
         table = world.state(API)
@@ -56,7 +57,7 @@ class RepeatedLists:
         body, warnings = cached
         record(
             environ,
-            LIST_PATH,
+            path,
             API,
             200,
             body,

@@ -21,7 +21,10 @@ from .commands import CreateRegistration, UpdateRegistration
 from .schemas import QUERY_PARAMETERS, RegistrationQuerySchema
 from .table import DigitalChalkTable
 
-bp = Blueprint("digitalchalk", __name__, url_prefix="/dc/api/v5")
+# Every client calls `/dc/api/v5`; the vendor's newer pages show `/api/v5`. Both serve the same API, and
+# links and `Location` keep the prefix the request came by.
+BASE_PATHS = ("/dc/api/v5", "/api/v5")
+bp = Blueprint("digitalchalk", __name__, url_prefix=BASE_PATHS[0])
 _query_schema = RegistrationQuerySchema()
 
 
@@ -111,10 +114,11 @@ def list_registrations() -> Response:
 
 def answer_key(environ: dict[str, Any], strict: bool) -> tuple[Any, ...]:
     """What a list answer depends on besides the table (which never changes: a new state is a new
-    table): the query, and the URL its links are written with. The same request again gets the bytes
-    (and the warnings) of the first answer."""
+    table): the query, and the URL its links are written with, base path included. The same request
+    again gets the bytes (and the warnings) of the first answer."""
     return (
         environ.get("QUERY_STRING", ""),
+        environ.get("PATH_INFO", ""),
         environ.get("SCRIPT_NAME", ""),
         environ.get("HTTP_HOST"),
         environ.get("SERVER_NAME"),
@@ -181,7 +185,7 @@ def create_registration() -> tuple[Response, int, dict[str, str]]:
     _refuse_warnings_if_strict()
     current = world()
     registration = current.write(CreateRegistration(body["userId"], body["offeringId"], current.clock.now()))
-    location = url_for("digitalchalk.get_registration", registration_id=registration["id"], _external=True)
+    location = url_for(".get_registration", registration_id=registration["id"], _external=True)
     return jsonify(registration), 201, {"Location": location}
 
 
