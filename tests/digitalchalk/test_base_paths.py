@@ -102,3 +102,12 @@ def test_a_rule_on_one_base_path_fires_only_there(client: FlaskClient) -> None:
     assert client.post("/__admin/failures", json=rule).status_code == 201
     assert client.get(f"{BASES[1]}/registrations", headers=AUTH).status_code == 503
     assert client.get(f"{BASES[0]}/registrations", headers=AUTH).status_code == 200
+
+
+def test_the_headers_clients_always_send_earn_no_warning(client: FlaskClient) -> None:
+    client.delete("/__admin/requests")
+    for base in BASES:
+        assert client.get(f"{base}/registrations", headers=CLIENT_HEADERS).status_code == 200
+        one = client.get(f"{base}/registrations/65ade781cc98d136543678191005431a", headers=CLIENT_HEADERS)
+        assert one.status_code == 200
+    assert [entry["warnings"] for entry in client.get("/__admin/requests").get_json()] == [[]] * 4
