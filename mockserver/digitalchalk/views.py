@@ -144,13 +144,25 @@ def _list(table: DigitalChalkTable) -> Response:
 
 
 def _check_parameters(known: frozenset[str] = QUERY_PARAMETERS) -> None:
-    """Warn of what DigitalChalk ignores; in strict mode refuse it."""
+    """Refuse a value a second `?` corrupted; warn of what DigitalChalk ignores, and in strict mode refuse
+    it."""
+    corrupted = {
+        name: SECOND_QUESTION_MARK
+        for name, values in request.args.lists()
+        if name in known and any("?" in value for value in values)
+    }
+    if corrupted:
+        raise FieldErrors(corrupted)
     for name, values in request.args.lists():
         if name not in known:
             warn(name, f"unknown parameter, which DigitalChalk ignores{_hint(name, known)}")
         elif len(values) > 1:
             warn(name, f"given {len(values)} times; DigitalChalk uses the first")
     _refuse_warnings_if_strict()
+
+
+# `?limit=100?userId=…`, a real client's bug: the second `?` makes the rest part of one value.
+SECOND_QUESTION_MARK = "holds a second '?': parameters after the first are joined with '&'"
 
 
 def _hint(name: str, known: frozenset[str]) -> str:
