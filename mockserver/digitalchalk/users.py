@@ -33,7 +33,7 @@ WRITABLE_FIELDS = frozenset(("firstName", "lastName", "username", "email", "loca
 REQUIRED_ON_CREATE = ("firstName", "lastName", "email")
 
 # The contract (contracts/digitalchalk.yaml) repeats these patterns, each ending in `$` there.
-EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+EMAIL_PATTERN = r"^[^@\x00-\x20]+@[^@\x00-\x20]+\.[^@\x00-\x20]+$"
 LOCALE_PATTERN = r"^[a-z]{2}(?:[-_][A-Za-z]{2})?$"
 _EMAIL = re.compile(EMAIL_PATTERN.removesuffix("$") + r"\Z")
 _LOCALE = re.compile(LOCALE_PATTERN.removesuffix("$") + r"\Z")

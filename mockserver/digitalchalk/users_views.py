@@ -13,7 +13,7 @@ from mockserver.web.context import world
 
 from .commands import CreateUser, DeleteUser, UpdateUser
 from .schemas import USER_QUERY_PARAMETERS, UserQuerySchema
-from .users import WRITABLE_FIELDS, InvalidUser, user_fields
+from .users import WRITABLE_FIELDS, InvalidUser, Users, user_fields
 from .views import (
     FieldErrors,
     RequestFailed,
@@ -63,11 +63,8 @@ def get_user(user_id: str) -> Response:
 def create_user() -> Response:
     """`201`, no body, `Location` the new user's path (relative, as the vendor's page shows)."""
     _check_parameters(frozenset())
-    fields = user_fields(_json_object(WRITABLE_FIELDS), creating=True)
     current = world()
-    taken = current.state("digitalchalk").users.conflicts(fields)
-    if taken:
-        raise InvalidUser(taken)
+    fields = _checked(_json_object(WRITABLE_FIELDS), current.state("digitalchalk").users, None)
     _refuse_warnings_if_strict()
     user = current.write(CreateUser(fields, current.clock.now()))
     location = f"{request.script_root}{request.path.rstrip('/')}/{user['id']}"
@@ -79,8 +76,9 @@ def update_user(user_id: str) -> Response:
     """A partial update: fields left out keep their value; `tags` replaces the tags. `204`."""
     _check_parameters(frozenset())
     current = world()
-    _found(current.state("digitalchalk").users.get(user_id))
-    changes = user_fields(_json_object(WRITABLE_FIELDS), creating=False)
+    users = current.state("digitalchalk").users
+    _found(users.get(user_id))
+    changes = _checked(_json_object(WRITABLE_FIELDS), users, user_id)
     _refuse_warnings_if_strict()
     if changes:  # a body that changes nothing (a password alone, unknown fields) writes nothing
         _found(current.write(UpdateUser(user_id, changes)))
@@ -96,6 +94,24 @@ def delete_user(user_id: str) -> Response:
     if not current.write(DeleteUser(user_id)):
         raise RequestFailed(404, NOT_FOUND)
     return responses.Response(status=204)
+
+
+def _checked(body: Mapping[str, Any], users: Users, user_id: str | None) -> dict[str, Any]:
+    """The fields a body sets (`user_id` None: a new user's); `InvalidUser` naming every field that is
+    invalid or another user's."""
+    try:
+        fields = user_fields(body, creating=user_id is None)
+    except InvalidUser as error:
+        valid = {
+            name: body[name]
+            for name in ("email", "username")
+            if isinstance(body.get(name), str) and name not in error.field_errors
+        }
+        raise InvalidUser({**error.field_errors, **users.conflicts(valid, user_id)}) from None
+    taken = users.conflicts(fields, user_id)
+    if taken:
+        raise InvalidUser(taken)
+    return fields
 
 
 def _found(user: Mapping[str, Any] | None) -> Mapping[str, Any]:

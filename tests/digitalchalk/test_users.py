@@ -216,6 +216,14 @@ def test_a_session_keeps_its_users_and_a_reset_brings_the_fixtures_back(client: 
         ({**NEW, "locale": "english"}, {"locale": "must be an ISO 639-1 language code, such as en or en-US"}),
         ({**NEW, "email": "MARIA.alvarez@example.org"}, {"email": "This email address is already in use"}),
         ({**NEW, "username": "SMartin"}, {"username": "This username is already in use"}),
+        (
+            {**NEW, "email": "daniel.kim@example.org", "username": "smartin", "password": "x"},
+            {
+                "email": "This email address is already in use",
+                "username": "This username is already in use",
+                "password": INVALID_PASSWORD,
+            },
+        ),
     ],
 )
 def test_invalid_users_are_refused_and_change_nothing(
