@@ -6,18 +6,24 @@ Admin: no failure rule aimed at the admin API itself is generated. Such a rule d
 DigitalChalk's date filters: a range must not start after it ends, and 02-29 must fall in a leap year.
 Generated values that break only these rules are repaired (ends swapped, 29 made 28), so positive cases
 stay valid. Written apart from mockserver's own parser on purpose: an oracle must not borrow the code
-it judges. Load with `SCHEMATHESIS_HOOKS=mockserver.contract_hooks`.
+it judges.
+
+DigitalChalk users: an email or username another user has is refused (case ignored); each valid one
+generated is made unique (`u<n>x` put before it), which keeps it valid.
+
+Load with `SCHEMATHESIS_HOOKS=mockserver.contract_hooks`.
 """
 
 from __future__ import annotations
 
 import calendar
+import itertools
 import re
 from typing import Any
 
 import schemathesis
 
-DATE_PARAMETERS = ("createdDate", "beginDate", "lastActiveDate", "endDate")
+DATE_PARAMETERS = ("createdDate", "beginDate", "lastActiveDate", "endDate", "lastLoginDate")
 _RANGE = re.compile(r"\[([^,\[\]]+),([^,\[\]]+)\]\Z")
 _LEAP_DAY = re.compile(r"([0-9]{4})-02-29")
 
@@ -53,6 +59,25 @@ def _padded(date: str, template: str) -> str:
     """An imprecise date completed from `template` (its first or last second), for comparing as text."""
     date = date.removesuffix("Z")
     return date + template[len(date) :]
+
+
+_USERS = re.compile(r"/dc/api/v5/users(?:/\{id\})?\Z")
+_UNIQUE = itertools.count()
+# The contract's email pattern.
+_EMAIL = re.compile(r"^[^@\x00-\x20]+@[^@\x00-\x20]+\.[^@\x00-\x20]+$")
+_ANY = re.compile(".", re.S)
+
+
+@schemathesis.hook
+def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
+    """Just before sending, so that every phase's cases are made unique, reused values included."""
+    body = case.body
+    if not isinstance(body, dict) or not _USERS.match(str(case.operation.path)):
+        return
+    for name, valid in (("email", _EMAIL), ("username", _ANY)):
+        value = body.get(name)
+        if isinstance(value, str) and valid.search(value):  # an invalid one stays invalid
+            body[name] = f"u{next(_UNIQUE)}x{value}"
 
 
 @schemathesis.hook

@@ -1,10 +1,11 @@
-"""DigitalChalk: the v5 registrations API under `/dc/api/v5` and `/api/v5`, with the vendor's error bodies."""
+"""DigitalChalk: the v5 registrations and users API under `/dc/api/v5` and `/api/v5`, with the vendor's
+error bodies."""
 
 from __future__ import annotations
 
 from mockserver.vendor import Vendor, VendorState
 
-from . import views
+from . import users_views, views  # noqa: F401  (users_views: the users routes, on views.bp)
 from .commands import COMMANDS
 from .generate import generate
 from .repeat import RepeatedLists
@@ -28,7 +29,7 @@ VENDOR = Vendor(
     error_response=views.error_response,
     injected_body=views.injected_body,
     partial_body=b'{"results": [{"id": "65ade781cc98d136543678191005431a", "userId": "6629',
-    collections=("tokens", "registrations"),
+    collections=("tokens", "registrations", "users"),
     describe=_describe,
     generate=generate,
     middleware=RepeatedLists,

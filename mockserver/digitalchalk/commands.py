@@ -1,4 +1,6 @@
-"""DigitalChalk's writes: each a command applied to a world's table, the same way in every process."""
+"""DigitalChalk's writes: each a command applied to a world's table, the same way in every process.
+
+None carries a password: the views check it and drop it, so the Redis store's log never holds one."""
 
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from mockserver.vendor import Command, WriteContext
 
 from .domain import timestamp
 from .table import DigitalChalkTable
+from .users import user_body
 
 VENDOR = "digitalchalk"
 
@@ -61,4 +64,56 @@ class UpdateRegistration(Command):
         return state.update(self.registration_id, changes)
 
 
-COMMANDS: tuple[type[Command], ...] = (CreateRegistration, UpdateRegistration)
+@dataclass(frozen=True, slots=True)
+class CreateUser(Command):
+    """Create a user of checked `fields`, created at `now`; its wire body, or `InvalidUser` when its email
+    or username is taken (checked here too: another process may have taken it since the view looked).
+    Its id (32 hex digits) comes from the write's position and the world's seed."""
+
+    name = "create_user"
+    vendor = VENDOR
+
+    fields: Mapping[str, Any]
+    now: int
+
+    def apply(self, state: DigitalChalkTable, context: WriteContext) -> Mapping[str, Any]:
+        user_id = f"{context.rng(VENDOR).getrandbits(128):032x}"
+        body = user_body({**self.fields, "id": user_id, "createdDate": timestamp(self.now)})
+        return state.own_users().add(body)
+
+
+@dataclass(frozen=True, slots=True)
+class UpdateUser(Command):
+    """Set checked `changes` on a user (`tags` replaces its tags); its new wire body, None when there is
+    no such user, or `InvalidUser` when the new email or username is another's."""
+
+    name = "update_user"
+    vendor = VENDOR
+
+    user_id: str
+    changes: Mapping[str, Any]
+
+    def apply(self, state: DigitalChalkTable, context: WriteContext) -> Mapping[str, Any] | None:
+        return state.own_users().update(self.user_id, self.changes)
+
+
+@dataclass(frozen=True, slots=True)
+class DeleteUser(Command):
+    """Delete a user (their registrations stay, as history); whether there was one."""
+
+    name = "delete_user"
+    vendor = VENDOR
+
+    user_id: str
+
+    def apply(self, state: DigitalChalkTable, context: WriteContext) -> bool:
+        return state.own_users().delete(self.user_id)
+
+
+COMMANDS: tuple[type[Command], ...] = (
+    CreateRegistration,
+    UpdateRegistration,
+    CreateUser,
+    UpdateUser,
+    DeleteUser,
+)

@@ -1,5 +1,5 @@
-"""DigitalChalk's part of a generated fixture set: registrations of users in offerings, consistent by
-construction, kept compact (a million dicts would take a gigabyte)."""
+"""DigitalChalk's part of a generated fixture set: users, and registrations of them in offerings,
+consistent by construction, kept compact (a million dicts would take a gigabyte)."""
 
 from __future__ import annotations
 
@@ -118,7 +118,7 @@ _FINISHED = Weighted(FINISHED_STATUSES)
 def _digitalchalk(
     fake: Faker, rng: Random, sizes: Sizes, progress: Callable[[int], None] | None
 ) -> dict[str, Any]:
-    """Users and offerings (kept here only), and registrations of distinct users in offerings."""
+    """Users, offerings (kept here only), and registrations of distinct users in offerings."""
     users = [_hex_id(rng) for _ in range(sizes.users)]
     offerings = _offerings(rng, sizes.offerings)
     comments = [fake.sentence(nb_words=8) for _ in range(25)]
@@ -131,7 +131,62 @@ def _digitalchalk(
     if progress:
         progress(len(rows) % PROGRESS_STEP)
     rows.sort(key=lambda row: (row[0], row[1]))  # creation order, as the vendor's database would list them
-    return {"tokens": [], "registrations": Registrations(rows)}
+    return {"tokens": [], "registrations": Registrations(rows), "users": _users(fake, rng, users, rows)}
+
+
+LOCALES = (("en", 80), ("es", 8), ("fr", 6), ("de", 4), ("pt-BR", 2))
+TAGS = ("staff", "contractor", "partner", "onsite", "remote", "manager", "new-hire", "volunteer")
+DOMAINS = ("example.org", "example.com", "example.net", "mail.example.edu")
+
+
+def _users(fake: Faker, rng: Random, ids: Sequence[str], rows: Sequence[Row]) -> list[dict[str, Any]]:
+    """A user for each id, in order of creation. Each was created before their first registration and
+    last logged in at their last activity (never, if never active); one in three has no username (the
+    organisation has usernames off for them), emails and usernames are unique. Names come from small
+    pools drawn once: faking each of 200,000 users would take longer than the registrations."""
+    firsts = [fake.first_name() for _ in range(300)]
+    lasts = [fake.last_name() for _ in range(500)]
+    first_registered: dict[str, int] = {}
+    last_active: dict[str, int] = {}
+    for created, _, user_id, _, _, _, _, _, begin, last, _ in rows:
+        first_registered.setdefault(user_id, created)  # rows are in creation order
+        seen = last if last is not None else begin
+        if seen is not None and seen > last_active.get(user_id, seen - 1):
+            last_active[user_id] = seen
+    locales = Weighted(LOCALES)
+    handles: dict[str, int] = {}
+    users: list[tuple[int, dict[str, Any]]] = []
+    for user_id in ids:
+        first, last = pick(rng, firsts), pick(rng, lasts)
+        handle = "".join(ch for ch in f"{first}.{last}".lower() if ch.isalnum() or ch == ".")
+        count = handles[handle] = handles.get(handle, 0) + 1
+        if count > 1:
+            handle = f"{handle}{count}"
+        email = f"{handle}@{pick(rng, DOMAINS)}"
+        registered = first_registered.get(user_id, AS_OF)
+        created = between(rng, max(WINDOW_START, registered - 60 * DAY), registered)
+        seen = last_active.get(user_id)
+        values = {
+            "id": user_id,
+            "firstName": first,
+            "lastName": last,
+            "username": None if chance(rng, 1 / 3) else email,
+            "email": email,
+            "locale": locales.draw(rng),
+            "tags": sample_tags(rng),
+            "createdDate": timestamp(created),
+            "lastLoginDate": None if seen is None else timestamp(between(rng, seen, min(seen + DAY, AS_OF))),
+        }
+        users.append((created, {name: value for name, value in values.items() if value is not None}))
+    users.sort(key=lambda user: (user[0], user[1]["id"]))
+    return [user for _, user in users]
+
+
+def sample_tags(rng: Random) -> list[str] | None:
+    """No tags for most users; one or two for the rest."""
+    if not chance(rng, 0.3):
+        return None
+    return sorted({pick(rng, TAGS) for _ in range(between(rng, 1, 2))})
 
 
 def _offerings(rng: Random, count: int) -> list[Offering]:

@@ -1,4 +1,4 @@
-"""Marshmallow schemas of DigitalChalk: fixture records and the list endpoint's query."""
+"""Marshmallow schemas of DigitalChalk: fixture records and the list endpoints' queries."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import re
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validates_schema
-from marshmallow.validate import Length, OneOf, Range
+from marshmallow.validate import Length, OneOf, Range, Regexp
 
 from mockserver.digitalchalk.domain import (
     DATE_FIELDS,
@@ -15,6 +15,17 @@ from mockserver.digitalchalk.domain import (
     parse_timestamp,
 )
 from mockserver.digitalchalk.filters import InvalidDateFilter, parse_date_filter
+from mockserver.digitalchalk.users import (
+    EMAIL_PATTERN,
+    INVALID_EMAIL,
+    INVALID_LOCALE,
+    LOCALE_PATTERN,
+    TEXT_FILTERS,
+    USER_DATES,
+    USER_FIELDS,
+    UserQuery,
+    password_problem,
+)
 from mockserver.schemas import FixtureSchema, Number, PlainList, QueryInteger, TokenSchema
 
 _STATUS_ERROR = "must be one of " + ", ".join(STATUSES)
@@ -97,24 +108,101 @@ def _plainly_valid(record: Any) -> bool:
     return True
 
 
+def _password(value: str) -> None:
+    problem = password_problem(value)
+    if problem:
+        raise ValidationError(problem)
+
+
+_EMAIL = re.compile(EMAIL_PATTERN.removesuffix("$") + r"\Z")
+_LOCALE = re.compile(LOCALE_PATTERN.removesuffix("$") + r"\Z")
+
+
+class UserSchema(Schema):
+    """A user as the vendor writes it; absent or null fields have no value. A `password` is checked and
+    not kept (the vendor never shows it; the mock has no login)."""
+
+    id = vendor_id(required=True)
+    firstName = fields.String(required=True, validate=Length(min=1))
+    lastName = fields.String(required=True, validate=Length(min=1))
+    username = fields.String(allow_none=True, validate=Length(min=1))
+    email = fields.String(required=True, validate=Regexp(_EMAIL, error=INVALID_EMAIL))
+    locale = fields.String(allow_none=True, validate=Regexp(_LOCALE, error=INVALID_LOCALE))
+    tags = fields.List(fields.String(), allow_none=True)
+    createdDate = Timestamp(required=True)
+    lastLoginDate = Timestamp(allow_none=True)
+    password = fields.String(load_only=True, validate=_password)
+
+
+_USER_REQUIRED = frozenset(("id", "firstName", "lastName", "email", "createdDate"))
+_USER_KNOWN = frozenset(USER_FIELDS)
+
+
+def _plainly_valid_user(record: Any) -> bool:
+    """True when `UserSchema` is sure to load `record` unchanged (as `_plainly_valid`, for users)."""
+    if type(record) is not dict or not _USER_REQUIRED <= record.keys() <= _USER_KNOWN:
+        return False
+    for name in ("id", "firstName", "lastName", "email"):
+        if type(record[name]) is not str or not record[name]:
+            return False
+    if not _EMAIL.match(record["email"]):
+        return False
+    username, locale, tags = record.get("username"), record.get("locale"), record.get("tags")
+    if username is not None and (type(username) is not str or not username):
+        return False
+    if locale is not None and (type(locale) is not str or not _LOCALE.match(locale)):
+        return False
+    if tags is not None and (type(tags) is not list or not all(type(tag) is str for tag in tags)):
+        return False
+    for name in USER_DATES:
+        value = record.get(name)
+        if value is None and name not in _USER_REQUIRED:
+            continue
+        if type(value) is not str or not _PLAIN_TIMESTAMP.match(value):
+            return False
+        if value[8:10] > "28":
+            try:
+                parse_timestamp(value)
+            except ValueError:
+                return False
+    return True
+
+
 class DigitalChalkFixtureSchema(FixtureSchema):
-    """`fixtures/digitalchalk.yaml`: accepted tokens (none listed: any) and the registrations."""
+    """`fixtures/digitalchalk.yaml`: accepted tokens (none listed: any), the registrations and the users."""
 
     tokens = fields.List(fields.Nested(TokenSchema), load_default=list)
     registrations = PlainList(RegistrationSchema, _plainly_valid, load_default=list)
+    users = PlainList(UserSchema, _plainly_valid_user, load_default=list)
 
     @validates_schema
     def unique_ids(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """Ids unique in each collection; a user's email and username unique among users (case ignored)."""
         if not self.check_references:
             return
-        seen: dict[str, int] = {}
-        errors: dict[int, Any] = {}
-        for index, registration in enumerate(data.get("registrations", [])):
-            first = seen.setdefault(registration["id"], index)
-            if first != index:
-                errors[index] = {"id": [f"Duplicate id, already used by registrations.{first}."]}
+        errors: dict[str, Any] = {}
+        for collection, names in (("registrations", ("id",)), ("users", ("id", "email", "username"))):
+            found = _repeated(data.get(collection, []), collection, names)
+            if found:
+                errors[collection] = found
         if errors:
-            raise ValidationError({"registrations": errors})
+            raise ValidationError(errors)
+
+
+def _repeated(records: list[dict[str, Any]], collection: str, names: tuple[str, ...]) -> dict[int, Any]:
+    """Per record, each of its fields `names` whose value an earlier record has (case ignored but in ids)."""
+    errors: dict[int, Any] = {}
+    for name in names:
+        seen: dict[str, int] = {}
+        for index, record in enumerate(records):
+            value = record.get(name)
+            if value is None:
+                continue
+            first = seen.setdefault(value if name == "id" else value.lower(), index)
+            if first != index:
+                message = f"Duplicate {name}, already used by {collection}.{first}."
+                errors.setdefault(index, {})[name] = [message]
+    return errors
 
 
 class DateFilter(fields.String):
@@ -157,3 +245,31 @@ class RegistrationQuerySchema(Schema):
 
 
 QUERY_PARAMETERS = frozenset(RegistrationQuerySchema().fields)
+
+
+class UserQuerySchema(Schema):
+    """`GET /dc/api/v5/users` query parameters."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    email = fields.String(validate=Length(min=1, error="must not be empty"))
+    firstName = fields.String(validate=Length(min=1, error="must not be empty"))
+    lastName = fields.String(validate=Length(min=1, error="must not be empty"))
+    username = fields.String(validate=Length(min=1, error="must not be empty"))
+    createdDate = DateFilter()
+    lastLoginDate = DateFilter()
+    limit = QueryInteger(load_default=15, validate=Range(1, 100, error="must be between 1 and 100"))
+    offset = QueryInteger(load_default=0, validate=Range(min=0, error="must be 0 or more"))
+
+    @post_load
+    def to_query(self, data: dict[str, Any], **kwargs: Any) -> UserQuery:
+        return UserQuery(
+            text={name: data[name].lower() for name in TEXT_FILTERS if name in data},
+            dates={name: data[name] for name in USER_DATES if name in data},
+            offset=data["offset"],
+            limit=data["limit"],
+        )
+
+
+USER_QUERY_PARAMETERS = frozenset(UserQuerySchema().fields)

@@ -1,4 +1,4 @@
-"""DigitalChalk's state: its registrations in one table, with indexes, and the tokens it accepts."""
+"""DigitalChalk's state: its registrations in one table, with indexes; its users; the tokens it accepts."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from typing import Any
 from .domain import DATE_FIELDS, MISSING, Page, RegistrationQuery, instant_column, instant_of, wire_body
 from .index import RegistrationIndex
 from .list_cache import Answers
+from .users import Users
 
 
 class DigitalChalkTable:
@@ -19,7 +20,8 @@ class DigitalChalkTable:
     Compact, for there may be a million: each registration is its wire body, and its dates are one
     column of instants per date field. Worlds share the fixtures' table, and its indexes, until they
     write: a world's first write copies it (`writable`). A body is never changed in place (a change
-    makes a new one), so copies share the bodies they have not changed."""
+    makes a new one), so copies share the bodies they have not changed. Its users are shared apart: a
+    copy of the table shares them until it writes a user (`own_users`)."""
 
     def __init__(self, fixture: Mapping[str, Any]) -> None:
         self.tokens: dict[str, str] = {entry["token"]: entry["state"] for entry in fixture["tokens"]}
@@ -27,6 +29,7 @@ class DigitalChalkTable:
         self._bodies = [wire_body(fields, strings) for fields in fixture["registrations"]]
         self._dates = {name: instant_column(self._bodies, name) for name in DATE_FIELDS}
         self._index = RegistrationIndex(self._bodies, self._dates)
+        self.users = Users(fixture.get("users", ()))
         self._rows_by_id: dict[str, int] | None = None  # built on first use: a million ids cost memory
         self._lock = threading.RLock()
         self.answers = Answers()  # a new one at every change: what it kept answered the table before
@@ -42,7 +45,7 @@ class DigitalChalkTable:
         return self.copy() if self._shared else self
 
     def records(self) -> int:
-        return len(self._bodies)
+        return len(self._bodies) + len(self.users)
 
     def registrations(self) -> int:
         return len(self._bodies)
@@ -58,11 +61,19 @@ class DigitalChalkTable:
             table._bodies = list(self._bodies)
             table._dates = {name: array("q", column) for name, column in self._dates.items()}
             table._index = self._index.copy()
+            table.users = self.users.fresh()
             table._rows_by_id = None if self._rows_by_id is None else dict(self._rows_by_id)
         table._lock = threading.RLock()
         table.answers = Answers()
         table._shared = False
         return table
+
+    def own_users(self) -> Users:
+        """This table's users, to write: copied first when another table shares them."""
+        with self._lock:
+            if self.users.shared:
+                self.users = self.users.copy()
+            return self.users
 
     def query(self, query: RegistrationQuery) -> Page:
         """The registrations matching every filter of `query`, paged; through the indexes, not a scan."""
@@ -129,4 +140,5 @@ class DigitalChalkTable:
             return {
                 "tokens": [{"token": token, "state": state} for token, state in self.tokens.items()],
                 "registrations": [dict(body) for body in self._bodies],
+                "users": self.users.dump(),
             }

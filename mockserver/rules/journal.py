@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 import weakref
 from collections import deque
@@ -25,13 +26,36 @@ def mask_headers(headers: Mapping[str, str]) -> dict[str, str]:
     return masked
 
 
+SECRET_FIELDS = frozenset({"password"})  # body fields shown as `****`, at any depth
+HIDDEN = "****"
+_SECRET_TEXT = re.compile(r'("password"\s*:\s*)"(?:[^"\\]|\\.)*"')
+
+
+def mask_fields(value: Any) -> Any:
+    """A parsed JSON body with the value of every secret field, at any depth, as `****` (in place)."""
+    pending = [value]
+    while pending:  # not by recursion: a body may be nested as deep as its parser allowed
+        item = pending.pop()
+        if isinstance(item, dict):
+            for name, inner in item.items():
+                if name in SECRET_FIELDS:
+                    item[name] = HIDDEN
+                elif isinstance(inner, dict | list):
+                    pending.append(inner)
+        elif isinstance(item, list):
+            pending.extend(inner for inner in item if isinstance(inner, dict | list))
+    return value
+
+
 def body_for_journal(data: bytes, parsed: Any = None, *, is_json: bool = False) -> Any:
-    """A body as the journal keeps it: its JSON when it was JSON, else text, cut at BODY_LIMIT."""
+    """A body as the journal keeps it: its JSON when it was JSON, else text, cut at BODY_LIMIT; the value
+    of a secret field (`password`) shown as `****` either way."""
     if not data:
         return None
     if is_json and len(data) <= BODY_LIMIT:
-        return parsed
+        return mask_fields(parsed)
     text = data[:BODY_LIMIT].decode("utf-8", errors="replace")
+    text = _SECRET_TEXT.sub(rf'\1"{HIDDEN}"', text)
     return text + ("… (truncated)" if len(data) > BODY_LIMIT else "")
 
 

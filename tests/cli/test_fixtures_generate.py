@@ -105,8 +105,12 @@ def test_files_hold_one_record_per_line(generated: Path, data: dict[str, Any]) -
     lines = (generated / "digitalchalk.json").read_text().splitlines()
     assert lines[:3] == ["{", '  "tokens": [],', '  "registrations": [']
     assert lines[-2:] == ["  ]", "}"]
-    records = [json.loads(line.strip().rstrip(",")) for line in lines[3:-2]]
+    users = lines.index('  "users": [')
+    assert lines[users - 1] == "  ],"
+    records = [json.loads(line.strip().rstrip(",")) for line in lines[3 : users - 1]]
     assert records == data["digitalchalk"]["registrations"]
+    records = [json.loads(line.strip().rstrip(",")) for line in lines[users + 1 : -2]]
+    assert records == data["digitalchalk"]["users"]
 
 
 def test_check_passes_and_counts_per_vendor(generated: Path, data: dict[str, Any]) -> None:
@@ -160,6 +164,30 @@ def test_digitalchalk_registrations_are_consistent(data: dict[str, Any]) -> None
         assert all(re.fullmatch("[0-9a-f]{32}", value) for value in ids)
         assert_dates_fit_the_status(registration)
     created = [r["createdDate"] for r in registrations]
+    assert created == sorted(created)
+
+
+def test_digitalchalk_users_are_the_registrations_users(data: dict[str, Any]) -> None:
+    """Every registration's user is a user; each user was created before their first registration and
+    last logged in after their last activity; ids, emails and usernames are unique."""
+    registrations, users = data["digitalchalk"]["registrations"], data["digitalchalk"]["users"]
+    assert len(users) == REGISTRATIONS // 5
+    by_id = {user["id"]: user for user in users}
+    assert len(by_id) == len(users)
+    for name in ("email", "username"):
+        values = [user[name].lower() for user in users if name in user]
+        assert len(set(values)) == len(values)
+    assert {r["userId"] for r in registrations} <= by_id.keys()
+    for registration in registrations:
+        user = by_id[registration["userId"]]
+        assert user["createdDate"] <= registration["createdDate"]
+        if "lastActiveDate" in registration:
+            assert user["lastLoginDate"] >= registration["lastActiveDate"]
+    for user in users:
+        assert re.fullmatch("[0-9a-f]{32}", user["id"]) and user["firstName"] and user["lastName"]
+        assert re.fullmatch(r"[a-z0-9.]+@[a-z.]+", user["email"]), user
+        assert WINDOW_START <= parse_timestamp(user["createdDate"]) <= AS_OF
+    created = [user["createdDate"] for user in users]
     assert created == sorted(created)
 
 

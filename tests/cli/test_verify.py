@@ -21,7 +21,13 @@ TOKENS = ["--fullfabric-token", "contract-token", "--digitalchalk-token", "contr
 # (contract, server modes): strict mode is run where the contract describes it too; FullFabric's
 # contract describes the vendor's leniency towards unknown body fields, and strict mode does not
 # concern the admin API.
-STATEFUL = {"digitalchalk": 3, "fullfabric": 4}  # links each contract declares, at least
+STATEFUL = {"digitalchalk": 8, "fullfabric": 4}  # links each contract declares, at least
+# Schemathesis also guesses links from field names (dependency analysis): DigitalChalk's `userId` in a
+# registration leads to every operation on `/users/{id}`, some 35 guessed links that grow with each
+# resource and that no test budget covers. Its run follows the contract's own links, and those inferred
+# from `Location` headers (strict mode, of the reads only, declares none: its links are all inferred).
+DECLARED_LINKS_ONLY = '[phases.stateful.inference]\nalgorithms = ["location-headers"]\n'
+
 CONTRACTS = [("digitalchalk", ["lenient", "strict"]), ("fullfabric", ["lenient"]), ("admin", ["lenient"])]
 
 
@@ -67,6 +73,8 @@ def test_schemathesis_finds_no_failure(
         *(["--strict"] if mode == "strict" else []),
         env={"MOCKSERVER_ADMIN_TOKEN": ADMIN_TOKEN},
     )
+    if contract == "digitalchalk" and mode == "lenient":  # read from the folder schemathesis runs in
+        (tmp_path / "schemathesis.toml").write_text(DECLARED_LINKS_ONLY)
     result = verify(
         server.url,
         *("--api", contract, *TOKENS, "--admin-token", ADMIN_TOKEN),

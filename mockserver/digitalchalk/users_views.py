@@ -1,0 +1,120 @@
+"""DigitalChalk users under `/dc/api/v5/users`: list, read, create, update and delete, on the blueprint of
+`views.py`, with the vendor's error bodies."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Response, jsonify, request
+
+from mockserver.web import responses
+from mockserver.web.context import world
+
+from .commands import CreateUser, DeleteUser, UpdateUser
+from .schemas import USER_QUERY_PARAMETERS, UserQuerySchema
+from .users import WRITABLE_FIELDS, InvalidUser, Users, user_fields
+from .views import (
+    FieldErrors,
+    RequestFailed,
+    _check_parameters,
+    _json_object,
+    _refuse_warnings_if_strict,
+    _with_offset,
+    bp,
+    field_errors,
+    state,
+)
+
+NOT_FOUND = "No resource exists with the given id."  # the vendor's own words
+_query_schema = UserQuerySchema()
+_ALL = _query_schema.load({})
+
+
+@bp.errorhandler(InvalidUser)
+def invalid_user(error: InvalidUser) -> Response:
+    return field_errors(FieldErrors(error.field_errors))
+
+
+@bp.get("/users")
+def list_users() -> Response:
+    """Users matching every filter (text filters: substrings, case ignored; dates: the date grammar)."""
+    if request.args:
+        _check_parameters(USER_QUERY_PARAMETERS)
+        query = _query_schema.load(request.args.to_dict(flat=True))
+    else:
+        query = _ALL
+    page = state().users.query(query)
+    body: dict[str, object] = {"results": page.results}
+    if query.offset + query.limit < page.total:
+        body["next"] = _with_offset(query.offset + query.limit)
+    if query.offset > 0:
+        body["prev"] = _with_offset(max(0, query.offset - query.limit))
+    return jsonify(body)
+
+
+@bp.get("/users/<user_id>")
+def get_user(user_id: str) -> Response:
+    _check_parameters(frozenset())
+    return jsonify(_found(state().users.get(user_id)))
+
+
+@bp.post("/users")
+def create_user() -> Response:
+    """`201`, no body, `Location` the new user's path (relative, as the vendor's page shows)."""
+    _check_parameters(frozenset())
+    current = world()
+    fields = _checked(_json_object(WRITABLE_FIELDS), current.state("digitalchalk").users, None)
+    _refuse_warnings_if_strict()
+    user = current.write(CreateUser(fields, current.clock.now()))
+    location = f"{request.script_root}{request.path.rstrip('/')}/{user['id']}"
+    return responses.Response(status=201, headers={"Location": location})
+
+
+@bp.put("/users/<user_id>")
+def update_user(user_id: str) -> Response:
+    """A partial update: fields left out keep their value; `tags` replaces the tags. `204`."""
+    _check_parameters(frozenset())
+    current = world()
+    users = current.state("digitalchalk").users
+    _found(users.get(user_id))
+    changes = _checked(_json_object(WRITABLE_FIELDS), users, user_id)
+    _refuse_warnings_if_strict()
+    if changes:  # a body that changes nothing (a password alone, unknown fields) writes nothing
+        _found(current.write(UpdateUser(user_id, changes)))
+    return responses.Response(status=204)
+
+
+@bp.delete("/users/<user_id>")
+def delete_user(user_id: str) -> Response:
+    """`204`; the user's registrations stay, as history."""
+    _check_parameters(frozenset())
+    current = world()
+    _found(current.state("digitalchalk").users.get(user_id))
+    if not current.write(DeleteUser(user_id)):
+        raise RequestFailed(404, NOT_FOUND)
+    return responses.Response(status=204)
+
+
+def _checked(body: Mapping[str, Any], users: Users, user_id: str | None) -> dict[str, Any]:
+    """The fields a body sets (`user_id` None: a new user's); `InvalidUser` naming every field that is
+    invalid or another user's."""
+    try:
+        fields = user_fields(body, creating=user_id is None)
+    except InvalidUser as error:
+        valid = {
+            name: body[name]
+            for name in ("email", "username")
+            if isinstance(body.get(name), str) and name not in error.field_errors
+        }
+        raise InvalidUser({**error.field_errors, **users.conflicts(valid, user_id)}) from None
+    taken = users.conflicts(fields, user_id)
+    if taken:
+        raise InvalidUser(taken)
+    return fields
+
+
+def _found(user: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    if user is None:
+        raise RequestFailed(404, NOT_FOUND)
+    return user
