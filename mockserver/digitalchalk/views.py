@@ -130,6 +130,7 @@ def answer_key(environ: dict[str, Any], strict: bool) -> tuple[Any, ...]:
 
 def _list(table: DigitalChalkTable) -> Response:
     if request.args:
+        _refuse_second_question_mark()
         _check_parameters()
         query = _query_schema.load(request.args.to_dict(flat=True))
     else:  # the whole list: what the schema makes of no parameters, without asking it
@@ -143,16 +144,19 @@ def _list(table: DigitalChalkTable) -> Response:
     return jsonify(body)
 
 
-def _check_parameters(known: frozenset[str] = QUERY_PARAMETERS) -> None:
-    """Refuse a value a second `?` corrupted; warn of what DigitalChalk ignores, and in strict mode refuse
-    it."""
+def _refuse_second_question_mark() -> None:
+    """The registrations list: refuse a value of its parameters that a second `?` corrupted."""
     corrupted = {
         name: SECOND_QUESTION_MARK
         for name, values in request.args.lists()
-        if name in known and any("?" in value for value in values)
+        if name in QUERY_PARAMETERS and any("?" in value for value in values)
     }
     if corrupted:
         raise FieldErrors(corrupted)
+
+
+def _check_parameters(known: frozenset[str] = QUERY_PARAMETERS) -> None:
+    """Warn of what DigitalChalk ignores; in strict mode refuse it."""
     for name, values in request.args.lists():
         if name not in known:
             warn(name, f"unknown parameter, which DigitalChalk ignores{_hint(name, known)}")
