@@ -19,8 +19,8 @@ from .views import (
     RequestFailed,
     _check_parameters,
     _json_object,
+    _page_answer,
     _refuse_warnings_if_strict,
-    _with_offset,
     bp,
     field_errors,
     state,
@@ -44,13 +44,7 @@ def list_users() -> Response:
         query = _query_schema.load(request.args.to_dict(flat=True))
     else:
         query = _ALL
-    page = state().users.query(query)
-    body: dict[str, object] = {"results": page.results}
-    if query.offset + query.limit < page.total:
-        body["next"] = _with_offset(query.offset + query.limit)
-    if query.offset > 0:
-        body["prev"] = _with_offset(max(0, query.offset - query.limit))
-    return jsonify(body)
+    return _page_answer(state().users.query(query), query.offset, query.limit)
 
 
 @bp.get("/users/<user_id>")

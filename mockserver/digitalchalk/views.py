@@ -18,6 +18,7 @@ from mockserver.web.context import world
 from mockserver.web.requestlog import refuse_if_strict, warn, warnings
 
 from .commands import CreateRegistration, UpdateRegistration
+from .domain import Page
 from .schemas import QUERY_PARAMETERS, RegistrationQuerySchema
 from .table import DigitalChalkTable
 
@@ -135,12 +136,16 @@ def _list(table: DigitalChalkTable) -> Response:
         query = _query_schema.load(request.args.to_dict(flat=True))
     else:  # the whole list: what the schema makes of no parameters, without asking it
         query = _ALL
-    page = table.query(query)
+    return _page_answer(table.query(query), query.offset, query.limit)
+
+
+def _page_answer(page: Page, offset: int, limit: int) -> Response:
+    """A list's answer: `results`, and `next`/`prev` links when there are pages after or before."""
     body: dict[str, object] = {"results": page.results}
-    if query.offset + query.limit < page.total:
-        body["next"] = _with_offset(query.offset + query.limit)
-    if query.offset > 0:
-        body["prev"] = _with_offset(max(0, query.offset - query.limit))
+    if offset + limit < page.total:
+        body["next"] = _with_offset(offset + limit)
+    if offset > 0:
+        body["prev"] = _with_offset(max(0, offset - limit))
     return jsonify(body)
 
 
