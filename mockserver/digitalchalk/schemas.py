@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Container, Iterable, Mapping
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validates_schema
@@ -94,18 +95,7 @@ def _plainly_valid(record: Any) -> bool:
     grade = record.get("grade")
     if grade is not None and (type(grade) not in (int, float) or not 0 <= grade <= 100):
         return False
-    for name in DATE_FIELDS:
-        value = record.get(name)
-        if value is None and name not in _REQUIRED:
-            continue
-        if type(value) is not str or not _PLAIN_TIMESTAMP.match(value):
-            return False
-        if value[8:10] > "28":
-            try:
-                parse_timestamp(value)
-            except ValueError:
-                return False
-    return True
+    return _plain_dates(record, DATE_FIELDS, _REQUIRED)
 
 
 def _password(value: str) -> None:
@@ -154,9 +144,14 @@ def _plainly_valid_user(record: Any) -> bool:
         return False
     if tags is not None and (type(tags) is not list or not all(type(tag) is str for tag in tags)):
         return False
-    for name in USER_DATES:
+    return _plain_dates(record, USER_DATES, _USER_REQUIRED)
+
+
+def _plain_dates(record: Mapping[str, Any], names: Iterable[str], required: Container[str]) -> bool:
+    """Every date of `record` named in `names` is a plain timestamp (or absent, when not `required`)."""
+    for name in names:
         value = record.get(name)
-        if value is None and name not in _USER_REQUIRED:
+        if value is None and name not in required:
             continue
         if type(value) is not str or not _PLAIN_TIMESTAMP.match(value):
             return False
