@@ -1,9 +1,10 @@
-"""DigitalChalk: the v5 registrations API under `/dc/api/v5` and `/api/v5`, with the vendor's error bodies."""
+"""DigitalChalk: the v5 API (registrations, offerings) under `/dc/api/v5` and `/api/v5`, in its own shapes."""
 
 from __future__ import annotations
 
 from mockserver.vendor import Vendor, VendorState
 
+from . import offerings as offerings  # its views, on the blueprint
 from . import views
 from .commands import COMMANDS
 from .generate import generate
@@ -28,7 +29,7 @@ VENDOR = Vendor(
     error_response=views.error_response,
     injected_body=views.injected_body,
     partial_body=b'{"results": [{"id": "65ade781cc98d136543678191005431a", "userId": "6629',
-    collections=("tokens", "registrations"),
+    collections=("tokens", "offeringCategories", "offerings", "registrations"),
     describe=_describe,
     generate=generate,
     middleware=RepeatedLists,

@@ -143,9 +143,11 @@ def _list(table: DigitalChalkTable) -> Response:
     return jsonify(body)
 
 
-def _check_parameters(known: frozenset[str] = QUERY_PARAMETERS) -> None:
+def _check_parameters(
+    known: frozenset[str] = QUERY_PARAMETERS, repeatable: frozenset[str] = frozenset()
+) -> None:
     """Refuse a value a second `?` corrupted; warn of what DigitalChalk ignores, and in strict mode refuse
-    it."""
+    it. A parameter in `repeatable` may be given more than once."""
     corrupted = {
         name: SECOND_QUESTION_MARK
         for name, values in request.args.lists()
@@ -156,7 +158,7 @@ def _check_parameters(known: frozenset[str] = QUERY_PARAMETERS) -> None:
     for name, values in request.args.lists():
         if name not in known:
             warn(name, f"unknown parameter, which DigitalChalk ignores{_hint(name, known)}")
-        elif len(values) > 1:
+        elif len(values) > 1 and name not in repeatable:
             warn(name, f"given {len(values)} times; DigitalChalk uses the first")
     _refuse_warnings_if_strict()
 
