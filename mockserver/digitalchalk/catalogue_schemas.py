@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validates_schema
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load
 from marshmallow.validate import Length, Range, Regexp
 
 from mockserver.schemas import Number, QueryInteger
@@ -16,7 +16,28 @@ from .values import DateFilter, Timestamp, vendor_id
 
 _NOT_EMPTY = Length(min=1, error="must not be empty")
 # Tags in a `tag` value are separated by spaces or commas (the vendor's page); all must match.
-TAG_SEPARATORS = re.compile(r"[\s,]+")
+TAG_SEPARATORS = re.compile("[ ,]+")
+
+
+class Whole(fields.Integer):
+    """A JSON integer: also written with a zero fraction (`3.0`, which JSON Schema calls an integer), but
+    never a string or a boolean."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> int:
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if type(value) is not int:
+            raise ValidationError("Not a valid integer.")
+        return value
+
+
+class StrictBoolean(fields.Boolean):
+    """`true` or `false`, not `0`, `1` or `"yes"`."""
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> bool:
+        if type(value) is not bool:
+            raise ValidationError("Not a valid boolean.")
+        return value
 
 
 class OfferingSchema(Schema):
@@ -31,22 +52,13 @@ class OfferingSchema(Schema):
     price = Number(allow_none=True, validate=Range(min=0))
     tags = fields.List(fields.String(validate=Length(min=1)), load_default=list)
     offeringCategoryIds = fields.List(vendor_id(), load_default=list)
-    orderIndex = fields.Integer(strict=True, allow_none=True, validate=Range(min=0))
+    orderIndex = Whole(allow_none=True, validate=Range(min=0))
     createdDate = Timestamp(allow_none=True)
     beginDate = Timestamp(allow_none=True)
     endDate = Timestamp(allow_none=True)
     registrationBeginDate = Timestamp(allow_none=True)
     registrationEndDate = Timestamp(allow_none=True)
-    allowRetakes = fields.Boolean(load_default=False)
-
-    @validates_schema
-    def dates_in_order(self, data: dict[str, Any], **kwargs: Any) -> None:
-        """A window (registration, or teaching) must not end before it begins."""
-        for begin, end in (("registrationBeginDate", "registrationEndDate"), ("beginDate", "endDate")):
-            if not (data.get(begin) and data.get(end)):
-                continue
-            if parse_timestamp(data[end]) < parse_timestamp(data[begin]):
-                raise ValidationError(f"Must not be earlier than {begin}.", end)
+    allowRetakes = StrictBoolean(load_default=False)
 
 
 class OfferingCategorySchema(Schema):
@@ -58,12 +70,13 @@ class OfferingCategorySchema(Schema):
     color = fields.String(
         allow_none=True, validate=Regexp(r"^#[0-9a-fA-F]{6}\Z", error="Not an HTML colour like #0088ff.")
     )
-    orderIndex = fields.Integer(strict=True, load_default=0, validate=Range(min=0))
+    orderIndex = Whole(load_default=0, validate=Range(min=0))
 
 
 def catalogue_problems(data: dict[str, Any]) -> dict[str, Any]:
-    """How the catalogue's records refer to each other, wrongly: a repeated id, or an offering naming a
-    category that does not exist. Marshmallow's error messages by path (none: `{}`)."""
+    """How the catalogue's records disagree with each other or themselves: a repeated id, an offering
+    naming a category that does not exist, or a window that ends before it begins. Marshmallow's error
+    messages by path (none: `{}`)."""
     errors: dict[str, Any] = {}
     categories: dict[str, int] = {}
     for collection in ("offeringCategories", "offerings"):
@@ -77,11 +90,18 @@ def catalogue_problems(data: dict[str, Any]) -> dict[str, Any]:
         if collection == "offeringCategories":
             categories = seen
     for index, offering in enumerate(data.get("offerings", [])):
+        problems = errors.setdefault("offerings", {}).setdefault(index, {})
         unknown = [name for name in offering.get("offeringCategoryIds", []) if name not in categories]
         if unknown:
-            errors.setdefault("offerings", {}).setdefault(index, {})["offeringCategoryIds"] = [
-                f"No offering category has the id {name}." for name in unknown
-            ]
+            problems["offeringCategoryIds"] = [f"No offering category has the id {name}." for name in unknown]
+        for begin, end in (("registrationBeginDate", "registrationEndDate"), ("beginDate", "endDate")):
+            if offering.get(begin) and offering.get(end):
+                if parse_timestamp(offering[end]) < parse_timestamp(offering[begin]):
+                    problems[end] = [f"Must not be earlier than {begin}."]
+        if not problems:
+            del errors["offerings"][index]
+    if not errors.get("offerings", True):
+        del errors["offerings"]
     return errors
 
 

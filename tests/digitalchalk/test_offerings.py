@@ -87,6 +87,7 @@ def test_offerings_are_listed_in_fixture_order_in_the_vendor_fields(client: Flas
         ("tag=Compliance&tag=SAFETY", [SAFETY]),
         ("tag=compliance,online", [SEED_OFFERING, SAFETY]),
         ("tag=online%20safety", [SAFETY]),
+        ("tag=online+,safety", [SAFETY]),
         ("tag=compliance&tag=leadership", []),
         (f"offeringCategoryId={COMPLIANCE}", [SEED_OFFERING, SAFETY]),
         (f"offeringCategoryId={DEVELOPMENT}", [LEADERSHIP]),
@@ -316,3 +317,66 @@ def test_the_catalogue_is_read_only(client: FlaskClient, path: str) -> None:
         response = client.open(path, method=method, json={}, headers=AUTH)
         assert response.status_code == 405
         assert "errors" in response.get_json()
+
+
+@pytest.mark.parametrize(
+    ("collection", "record", "status", "error"),
+    [
+        ("offerings", {"id": "o-1"}, 422, "0.title: Missing data for required field."),
+        ("offerings", offering("o-1", allowRetakes=1), 422, "0.allowRetakes: Not a valid boolean."),
+        ("offerings", offering("o-1", orderIndex="2"), 422, "0.orderIndex: Not a valid integer."),
+        ("offerings", offering("o-1", createdDate="2012-03-01"), 422, "0.createdDate: Not a UTC timestamp"),
+        ("offerings", offering(SAFETY), 409, "0.id: Duplicate id, already used by offerings.1."),
+        (
+            "offerings",
+            offering("o-1", offeringCategoryIds=["c-9"]),
+            409,
+            "0.offeringCategoryIds: No offering",
+        ),
+        (
+            "offerings",
+            offering("o-1", registrationBeginDate=CLOCK, registrationEndDate="2024-03-05T09:28:09Z"),
+            409,
+            "0.registrationEndDate: Must not be earlier than registrationBeginDate.",
+        ),
+        (
+            "offeringCategories",
+            {"id": "c-1", "name": "x", "color": "blue"},
+            422,
+            "0.color: Not an HTML colour",
+        ),
+        ("offeringCategories", {"id": COMPLIANCE, "name": "x"}, 409, "0.id: Duplicate id"),
+    ],
+)
+def test_invalid_catalogue_records_are_refused_by_path_and_change_nothing(
+    client: FlaskClient, collection: str, record: dict[str, Any], status: int, error: str
+) -> None:
+    before = client.get("/__admin/state").get_json()
+    response = client.post(f"/__admin/state/digitalchalk/{collection}", json=record)
+    assert response.status_code == status
+    (message,) = response.get_json()["errors"]
+    assert message.startswith(error), message
+    assert client.get("/__admin/state").get_json() == before
+
+
+def test_the_state_dump_loads_back_with_allow_retakes(client: FlaskClient) -> None:
+    add_offerings(client, offering("o-1", allowRetakes=True, orderIndex=3.0))
+    state = client.get("/__admin/state").get_json()
+    assert state["digitalchalk"]["offerings"][-1] == {
+        "id": "o-1",
+        "title": "Offering o-1",
+        "tags": [],
+        "offeringCategoryIds": [],
+        "orderIndex": 3,
+        "allowRetakes": True,
+    }
+    assert "allowRetakes" not in state["digitalchalk"]["offerings"][0]
+    assert client.put("/__admin/state", json=state).status_code == 204
+    assert client.get("/__admin/state").get_json() == state
+    assert client.get(f"{OFFERINGS}/o-1", headers=AUTH).get_json() == {
+        "id": "o-1",
+        "title": "Offering o-1",
+        "tags": [],
+        "offeringCategoryIds": [],
+        "orderIndex": 3,
+    }
