@@ -46,7 +46,7 @@ def test_wrong_method_on_fullfabric_gets_405_in_vendor_shape(client: FlaskClient
 
 
 def test_unknown_digitalchalk_path_gets_404_in_vendor_shape(client: FlaskClient) -> None:
-    response = client.get("/dc/api/v5/offerings", headers=AUTH)
+    response = client.get("/dc/api/v5/courses", headers=AUTH)
     assert response.status_code == 404
     assert list(response.get_json()) == ["errors"]
 

@@ -1,11 +1,13 @@
-"""DigitalChalk: the v5 registrations and users API under `/dc/api/v5` and `/api/v5`, with the vendor's
-error bodies."""
+"""DigitalChalk: the v5 API (registrations, users, offerings) under `/dc/api/v5` and `/api/v5`, in its
+own shapes."""
 
 from __future__ import annotations
 
 from mockserver.vendor import Vendor, VendorState
 
-from . import users_views, views  # noqa: F401  (users_views: the users routes, on views.bp)
+from . import offerings as offerings  # its views, on the blueprint
+from . import users_views as users_views  # its views, on the blueprint
+from . import views
 from .commands import COMMANDS
 from .generate import generate
 from .repeat import RepeatedLists
@@ -29,7 +31,7 @@ VENDOR = Vendor(
     error_response=views.error_response,
     injected_body=views.injected_body,
     partial_body=b'{"results": [{"id": "65ade781cc98d136543678191005431a", "userId": "6629',
-    collections=("tokens", "registrations", "users"),
+    collections=("tokens", "offeringCategories", "offerings", "registrations", "users"),
     describe=_describe,
     generate=generate,
     middleware=RepeatedLists,

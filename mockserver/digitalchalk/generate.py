@@ -38,11 +38,12 @@ FINISHED_STATUSES = (("passed", 65), ("failed", 17), ("ejected", 8), ("active", 
 
 @dataclass(frozen=True, slots=True)
 class Offering:
-    """A DigitalChalk offering (a section of a course). Not a fixture collection: the generator's source of
-    consistent `offeringId`, `title`, dates and graders for the registrations in it."""
+    """A DigitalChalk offering (a section of a course): the source of consistent `offeringId`, `title`,
+    dates and graders for the registrations in it, and of the `offerings` collection itself."""
 
     id: str
     title: str
+    subject: str  # its course's subject: its category
     opens: int  # enrolment opens
     starts: int
     ends: int
@@ -131,7 +132,15 @@ def _digitalchalk(
     if progress:
         progress(len(rows) % PROGRESS_STEP)
     rows.sort(key=lambda row: (row[0], row[1]))  # creation order, as the vendor's database would list them
-    return {"tokens": [], "registrations": Registrations(rows), "users": _users(fake, rng, users, rows)}
+    people = _users(fake, rng, users, rows)
+    categories, catalogue = _catalogue(Random(f"{rng.random()}:catalogue"), offerings)
+    return {
+        "tokens": [],
+        "offeringCategories": categories,
+        "offerings": catalogue,
+        "registrations": Registrations(rows),
+        "users": people,
+    }
 
 
 LOCALES = (("en", 80), ("es", 8), ("fr", 6), ("de", 4), ("pt-BR", 2))
@@ -193,13 +202,13 @@ def _offerings(rng: Random, count: int) -> list[Offering]:
     """Offerings as sections of courses: a course runs one to four sections, each with its own dates."""
     offerings: list[Offering] = []
     while len(offerings) < count:
-        course = pick(rng, UNIT_NAMES).format(pick(rng, SUBJECTS))
+        unit, subject = pick(rng, UNIT_NAMES), pick(rng, SUBJECTS)
         for section in range(1, min(between(rng, 1, 4), count - len(offerings)) + 1):
-            offerings.append(_offering(rng, f"{course} - Section {section}"))
+            offerings.append(_offering(rng, f"{unit.format(subject)} - Section {section}", subject))
     return offerings
 
 
-def _offering(rng: Random, title: str) -> Offering:
+def _offering(rng: Random, title: str, subject: str) -> Offering:
     """Four to sixteen weeks of teaching; one offering in seven still running at the end of the window."""
     weeks = between(rng, 4, 16)
     running = chance(rng, 1 / 7)
@@ -210,12 +219,55 @@ def _offering(rng: Random, title: str) -> Offering:
     return Offering(
         id=_hex_id(rng),
         title=title,
+        subject=subject,
         opens=starts - between(rng, 14, 60) * DAY,
         starts=starts,
         ends=starts + weeks * 7 * DAY,
         running=running,
         graders=tuple(_hex_id(rng) for _ in range(between(rng, 1, 2))),
     )
+
+
+def _catalogue(
+    rng: Random, offerings: Sequence[Offering]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The offering categories (one per subject taught) and the offerings, in the vendor's fields. Drawn
+    from their own random numbers, after the registrations', which so stay what they were.
+
+    Registration opens with enrolment and closes two weeks into teaching, when the last registration may
+    be made (see `_registration_row`); an offering still running stays open (self-paced), so that a
+    user may still register for it by the real clock. One offering in four allows retakes."""
+    subjects = sorted({offering.subject for offering in offerings})
+    category_ids = {subject: _hex_id(rng) for subject in subjects}
+    categories = [
+        {
+            "id": category_ids[subject],
+            "name": subject,
+            "color": f"#{rng.getrandbits(24):06x}",
+            "orderIndex": index,
+        }
+        for index, subject in enumerate(subjects)
+    ]
+    records: list[dict[str, Any]] = []
+    for index, offering in enumerate(offerings):
+        record: dict[str, Any] = {
+            "id": offering.id,
+            "title": offering.title,
+            "price": between(rng, 4, 40) * 25.0,
+            "tags": [offering.subject.lower(), "running" if offering.running else "archived"],
+            "offeringCategoryIds": [category_ids[offering.subject]],
+            "orderIndex": index,
+            "createdDate": timestamp(offering.opens - between(rng, 1, 30) * DAY),
+            "beginDate": timestamp(offering.starts),
+            "endDate": timestamp(offering.ends),
+            "registrationBeginDate": timestamp(offering.opens),
+        }
+        if not offering.running:
+            record["registrationEndDate"] = timestamp(min(offering.starts + 14 * DAY, AS_OF))
+        if chance(rng, 1 / 4):
+            record["allowRetakes"] = True
+        records.append(record)
+    return categories, records
 
 
 def _registration_row(rng: Random, user_id: str, offering: Offering, comments: Sequence[str]) -> Row:

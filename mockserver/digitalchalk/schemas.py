@@ -15,7 +15,6 @@ from mockserver.digitalchalk.domain import (
     RegistrationQuery,
     parse_timestamp,
 )
-from mockserver.digitalchalk.filters import InvalidDateFilter, parse_date_filter
 from mockserver.digitalchalk.users import (
     EMAIL_PATTERN,
     INVALID_EMAIL,
@@ -27,26 +26,12 @@ from mockserver.digitalchalk.users import (
     UserQuery,
     password_problem,
 )
+from mockserver.digitalchalk.values import DateFilter, Timestamp, vendor_id
 from mockserver.schemas import FixtureSchema, Number, PlainList, QueryInteger, TokenSchema
 
+from .catalogue_schemas import OfferingCategorySchema, OfferingSchema, catalogue_problems
+
 _STATUS_ERROR = "must be one of " + ", ".join(STATUSES)
-
-
-def vendor_id(**kwargs: Any) -> fields.String:
-    """A vendor id: any non-empty string (the vendor's own example has one that is not hex)."""
-    return fields.String(validate=Length(min=1), **kwargs)
-
-
-class Timestamp(fields.String):
-    """A vendor timestamp `YYYY-MM-DDTHH:MM:SSZ` in UTC, kept as the string."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
-        text = super()._deserialize(value, attr, data, **kwargs)
-        try:
-            parse_timestamp(text)
-        except ValueError:
-            raise ValidationError("Not a UTC timestamp like 2012-03-01T06:03:10Z.") from None
-        return text
 
 
 class RegistrationSchema(Schema):
@@ -164,11 +149,19 @@ def _plain_dates(record: Mapping[str, Any], names: Iterable[str], required: Cont
 
 
 class DigitalChalkFixtureSchema(FixtureSchema):
-    """`fixtures/digitalchalk.yaml`: accepted tokens (none listed: any), the registrations and the users."""
+    """`fixtures/digitalchalk.yaml`: accepted tokens (none listed: any), the catalogue (offering categories
+    and offerings), the registrations and the users."""
 
     tokens = fields.List(fields.Nested(TokenSchema), load_default=list)
+    offeringCategories = fields.List(fields.Nested(OfferingCategorySchema), load_default=list)
+    offerings = fields.List(fields.Nested(OfferingSchema), load_default=list)
     registrations = PlainList(RegistrationSchema, _plainly_valid, load_default=list)
     users = PlainList(UserSchema, _plainly_valid_user, load_default=list)
+
+    @validates_schema
+    def catalogue_refers_rightly(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if self.check_references and (errors := catalogue_problems(data)):
+            raise ValidationError(errors)
 
     @validates_schema
     def unique_ids(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -198,16 +191,6 @@ def _repeated(records: list[dict[str, Any]], collection: str, names: tuple[str, 
                 message = f"Duplicate {name}, already used by {collection}.{first}."
                 errors.setdefault(index, {})[name] = [message]
     return errors
-
-
-class DateFilter(fields.String):
-    """A date filter parameter, loaded as the `DateRange` it selects."""
-
-    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> Any:
-        try:
-            return parse_date_filter(super()._deserialize(value, attr, data, **kwargs))
-        except InvalidDateFilter as error:
-            raise ValidationError(str(error)) from None
 
 
 class RegistrationQuerySchema(Schema):

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
+from .catalogue import Catalogue
 from .domain import DATE_FIELDS, MISSING, Page, RegistrationQuery, instant_column, instant_of, wire_body
 from .index import RegistrationIndex
 from .list_cache import Answers
@@ -25,6 +26,7 @@ class DigitalChalkTable:
 
     def __init__(self, fixture: Mapping[str, Any]) -> None:
         self.tokens: dict[str, str] = {entry["token"]: entry["state"] for entry in fixture["tokens"]}
+        self.catalogue = Catalogue(fixture)  # offerings and their categories: never written, always shared
         strings: dict[str, str] = {}
         self._bodies = [wire_body(fields, strings) for fields in fixture["registrations"]]
         self._dates = {name: instant_column(self._bodies, name) for name in DATE_FIELDS}
@@ -45,7 +47,7 @@ class DigitalChalkTable:
         return self.copy() if self._shared else self
 
     def records(self) -> int:
-        return len(self._bodies) + len(self.users)
+        return len(self._bodies) + len(self.users) + len(self.catalogue)
 
     def registrations(self) -> int:
         return len(self._bodies)
@@ -58,6 +60,7 @@ class DigitalChalkTable:
         with self._lock:
             table = DigitalChalkTable.__new__(DigitalChalkTable)
             table.tokens = dict(self.tokens)
+            table.catalogue = self.catalogue
             table._bodies = list(self._bodies)
             table._dates = {name: array("q", column) for name, column in self._dates.items()}
             table._index = self._index.copy()
@@ -139,6 +142,7 @@ class DigitalChalkTable:
         with self._lock:
             return {
                 "tokens": [{"token": token, "state": state} for token, state in self.tokens.items()],
+                **self.catalogue.dump(),
                 "registrations": [dict(body) for body in self._bodies],
                 "users": self.users.dump(),
             }

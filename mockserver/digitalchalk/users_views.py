@@ -13,8 +13,9 @@ from mockserver.web.context import world
 
 from .commands import CreateUser, DeleteUser, UpdateUser
 from .schemas import USER_QUERY_PARAMETERS, UserQuerySchema
-from .users import WRITABLE_FIELDS, InvalidUser, Users, user_fields
+from .users import TEXT_FILTERS, WRITABLE_FIELDS, InvalidUser, Users, user_fields
 from .views import (
+    NOT_FOUND,
     FieldErrors,
     RequestFailed,
     _check_parameters,
@@ -26,7 +27,6 @@ from .views import (
     state,
 )
 
-NOT_FOUND = "No resource exists with the given id."  # the vendor's own words
 _query_schema = UserQuerySchema()
 _ALL = _query_schema.load({})
 
@@ -40,7 +40,7 @@ def invalid_user(error: InvalidUser) -> Response:
 def list_users() -> Response:
     """Users matching every filter (text filters: substrings, case ignored; dates: the date grammar)."""
     if request.args:
-        _check_parameters(USER_QUERY_PARAMETERS)
+        _check_parameters(USER_QUERY_PARAMETERS, text=frozenset(TEXT_FILTERS))
         query = _query_schema.load(request.args.to_dict(flat=True))
     else:
         query = _ALL

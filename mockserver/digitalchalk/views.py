@@ -131,7 +131,6 @@ def answer_key(environ: dict[str, Any], strict: bool) -> tuple[Any, ...]:
 
 def _list(table: DigitalChalkTable) -> Response:
     if request.args:
-        _refuse_second_question_mark()
         _check_parameters()
         query = _query_schema.load(request.args.to_dict(flat=True))
     else:  # the whole list: what the schema makes of no parameters, without asking it
@@ -149,26 +148,30 @@ def _page_answer(page: Page, offset: int, limit: int) -> Response:
     return jsonify(body)
 
 
-def _refuse_second_question_mark() -> None:
-    """The registrations list: refuse a value of its parameters that a second `?` corrupted."""
+def _check_parameters(
+    known: frozenset[str] = QUERY_PARAMETERS,
+    repeatable: frozenset[str] = frozenset(),
+    text: frozenset[str] = frozenset(),
+) -> None:
+    """Refuse a value a second `?` corrupted (but in the `text` parameters, where a `?` may be meant);
+    warn of what DigitalChalk ignores, and in strict mode refuse it. A parameter in `repeatable` may be
+    given more than once."""
     corrupted = {
         name: SECOND_QUESTION_MARK
         for name, values in request.args.lists()
-        if name in QUERY_PARAMETERS and any("?" in value for value in values)
+        if name in known and name not in text and any("?" in value for value in values)
     }
     if corrupted:
         raise FieldErrors(corrupted)
-
-
-def _check_parameters(known: frozenset[str] = QUERY_PARAMETERS) -> None:
-    """Warn of what DigitalChalk ignores; in strict mode refuse it."""
     for name, values in request.args.lists():
         if name not in known:
             warn(name, f"unknown parameter, which DigitalChalk ignores{_hint(name, known)}")
-        elif len(values) > 1:
+        elif len(values) > 1 and name not in repeatable:
             warn(name, f"given {len(values)} times; DigitalChalk uses the first")
     _refuse_warnings_if_strict()
 
+
+NOT_FOUND = "No resource exists with the given id."  # the vendor's own words
 
 # `?limit=100?userId=…`, a real client's bug: the second `?` makes the rest part of one value.
 SECOND_QUESTION_MARK = "holds a second '?': parameters after the first are joined with '&'"

@@ -161,7 +161,7 @@ def test_a_profile_added_through_the_admin_api_can_register(client: FlaskClient)
             409,
             ["0.profile_id: Unknown profile 000000000000000000000000."],
         ),
-        ("digitalchalk/offerings", {}, 404, None),
+        ("digitalchalk/courses", {}, 404, None),
         ("github/registrations", {}, 404, None),
     ],
 )

@@ -108,7 +108,13 @@ def test_two_files_for_one_vendor_is_an_error(write_fixtures: Any) -> None:
 
 def test_a_vendor_without_a_file_starts_empty(tmp_path: Path) -> None:
     fixtures = load_fixtures(tmp_path, VENDORS)
-    assert fixtures.data["digitalchalk"] == {"tokens": [], "registrations": [], "users": []}
+    assert fixtures.data["digitalchalk"] == {
+        "tokens": [],
+        "offeringCategories": [],
+        "offerings": [],
+        "registrations": [],
+        "users": [],
+    }
     assert fixtures.data["fullfabric"]["profiles"] == []
     assert fixtures.sources == {"fullfabric": None, "digitalchalk": None}
 

@@ -103,14 +103,18 @@ def test_the_summary_names_counts_and_paths(tmp_path: Path) -> None:
 
 def test_files_hold_one_record_per_line(generated: Path, data: dict[str, Any]) -> None:
     lines = (generated / "digitalchalk.json").read_text().splitlines()
-    assert lines[:3] == ["{", '  "tokens": [],', '  "registrations": [']
+    assert lines[:3] == ["{", '  "tokens": [],', '  "offeringCategories": [']
+    start = lines.index('  "registrations": [')  # after the catalogue: categories, then offerings
     assert lines[-2:] == ["  ]", "}"]
     users = lines.index('  "users": [')
     assert lines[users - 1] == "  ],"
-    records = [json.loads(line.strip().rstrip(",")) for line in lines[3 : users - 1]]
+    records = [json.loads(line.strip().rstrip(",")) for line in lines[start + 1 : users - 1]]
     assert records == data["digitalchalk"]["registrations"]
     records = [json.loads(line.strip().rstrip(",")) for line in lines[users + 1 : -2]]
     assert records == data["digitalchalk"]["users"]
+    offerings = lines.index('  "offerings": [')
+    records = [json.loads(line.strip().rstrip(",")) for line in lines[offerings + 1 : start - 1]]
+    assert records == data["digitalchalk"]["offerings"]
 
 
 def test_check_passes_and_counts_per_vendor(generated: Path, data: dict[str, Any]) -> None:
