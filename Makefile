@@ -29,6 +29,7 @@ lint: install
 test: lint redis-server
 	$(BIN)/pytest -n 2  # two processes: most tests wait on a server or schemathesis
 	cd examples/grade-sync && $(CURDIR)/$(BIN)/pytest -n 4
+	cd examples/enrolment && $(CURDIR)/$(BIN)/pytest -n 2
 	$(MAKE) bench-smoke
 
 # The tests of the Redis store start real redis-servers (Debian's), each on a free port of its own.
