@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+import calendar
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from random import Random
 from typing import Any
 
 from mockserver.fixtures.generate import between, chance
-
-from .domain import parse_timestamp
 
 # Both made before the window opens (2019), so that every generated answer comes after its agreement.
 AGREEMENTS = (
@@ -52,14 +52,22 @@ def agreement_fixtures(
         last_login = user.get("lastLoginDate")
         if last_login is None:
             continue
-        created, seen = parse_timestamp(user["createdDate"]), parse_timestamp(last_login)
+        created, seen = _instant(user["createdDate"]), _instant(last_login)
         if chance(rng, STANDARD_AGREED):
-            answers.append(_answer(user["id"], "standard", True, timestamp(between(rng, created, seen))))
+            when = timestamp(between(rng, created, seen))
+            answers.append({"userId": user["id"], "type": "standard", "agreed": True, "agreedDate": when})
         if chance(rng, CUSTOM_ANSWERED):
             agreed = not chance(rng, CUSTOM_DECLINED)
-            answers.append(_answer(user["id"], "custom", agreed, timestamp(between(rng, created, seen))))
+            when = timestamp(between(rng, created, seen))
+            answers.append({"userId": user["id"], "type": "custom", "agreed": agreed, "agreedDate": when})
     return {"agreements": [dict(agreement) for agreement in AGREEMENTS], "userAgreements": answers}
 
 
-def _answer(user_id: str, kind: str, agreed: bool, when: str) -> dict[str, Any]:
-    return {"userId": user_id, "type": kind, "agreed": agreed, "agreedDate": when}
+def _instant(value: str) -> int:
+    """Unix seconds of a generated timestamp (well formed: made by the generator), its day parsed once."""
+    return _day(value[:10]) + int(value[11:13]) * 3600 + int(value[14:16]) * 60 + int(value[17:19])
+
+
+@functools.cache
+def _day(date: str) -> int:
+    return calendar.timegm((int(date[:4]), int(date[5:7]), int(date[8:10]), 0, 0, 0))
