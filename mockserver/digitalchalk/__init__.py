@@ -1,10 +1,11 @@
-"""DigitalChalk: the v5 API (registrations, users, offerings) under `/dc/api/v5` and `/api/v5`, in its
-own shapes."""
+"""DigitalChalk: the v5 API (registrations, users, offerings, agreements) under `/dc/api/v5` and
+`/api/v5`, in its own shapes."""
 
 from __future__ import annotations
 
 from mockserver.vendor import Vendor, VendorState
 
+from . import agreements_views as agreements_views  # its views, on the blueprint
 from . import offerings as offerings  # its views, on the blueprint
 from . import users_views as users_views  # its views, on the blueprint
 from . import views
@@ -31,7 +32,15 @@ VENDOR = Vendor(
     error_response=views.error_response,
     injected_body=views.injected_body,
     partial_body=b'{"results": [{"id": "65ade781cc98d136543678191005431a", "userId": "6629',
-    collections=("tokens", "offeringCategories", "offerings", "registrations", "users"),
+    collections=(
+        "tokens",
+        "offeringCategories",
+        "offerings",
+        "registrations",
+        "users",
+        "agreements",
+        "userAgreements",
+    ),
     describe=_describe,
     generate=generate,
     middleware=RepeatedLists,

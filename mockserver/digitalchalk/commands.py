@@ -110,10 +110,32 @@ class DeleteUser(Command):
         return state.own_users().delete(self.user_id)
 
 
+@dataclass(frozen=True, slots=True)
+class AnswerAgreement(Command):
+    """Record a user's answer to an agreement, `agreedDate` `now` whichever the answer; their agreement as
+    it is now, or None when there is no such user or the type is not enabled."""
+
+    name = "answer_agreement"
+    vendor = VENDOR
+
+    user_id: str
+    agreement_type: str
+    agreed: bool
+    now: int
+
+    def apply(self, state: DigitalChalkTable, context: WriteContext) -> Mapping[str, Any] | None:
+        if state.users.get(self.user_id) is None or state.agreements.agreement(self.agreement_type) is None:
+            return None
+        return state.own_agreements().answer(
+            self.user_id, self.agreement_type, self.agreed, timestamp(self.now)
+        )
+
+
 COMMANDS: tuple[type[Command], ...] = (
     CreateRegistration,
     UpdateRegistration,
     CreateUser,
     UpdateUser,
     DeleteUser,
+    AnswerAgreement,
 )

@@ -27,6 +27,8 @@ from mockserver.fixtures.generate import (
     sample,
 )
 
+from .agreements_generate import agreement_fixtures
+
 if TYPE_CHECKING:
     from faker import Faker
 
@@ -134,12 +136,14 @@ def _digitalchalk(
     rows.sort(key=lambda row: (row[0], row[1]))  # creation order, as the vendor's database would list them
     people = _users(fake, rng, users, rows)
     categories, catalogue = _catalogue(Random(f"{rng.random()}:catalogue"), offerings)
+    agreements = agreement_fixtures(Random(f"{rng.random()}:agreements"), people, timestamp)
     return {
         "tokens": [],
         "offeringCategories": categories,
         "offerings": catalogue,
         "registrations": Registrations(rows),
         "users": people,
+        **agreements,
     }
 
 

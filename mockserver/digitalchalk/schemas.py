@@ -29,6 +29,12 @@ from mockserver.digitalchalk.users import (
 from mockserver.digitalchalk.values import DateFilter, Timestamp, vendor_id
 from mockserver.schemas import FixtureSchema, Number, PlainList, QueryInteger, TokenSchema
 
+from .agreements_schemas import (
+    AgreementSchema,
+    UserAgreementSchema,
+    agreement_problems,
+    plainly_valid_user_agreement,
+)
 from .catalogue_schemas import OfferingCategorySchema, OfferingSchema, catalogue_problems
 
 _STATUS_ERROR = "must be one of " + ", ".join(STATUSES)
@@ -150,13 +156,23 @@ def _plain_dates(record: Mapping[str, Any], names: Iterable[str], required: Cont
 
 class DigitalChalkFixtureSchema(FixtureSchema):
     """`fixtures/digitalchalk.yaml`: accepted tokens (none listed: any), the catalogue (offering categories
-    and offerings), the registrations and the users."""
+    and offerings), the registrations, the users, the agreements and the users' answers to them."""
 
     tokens = fields.List(fields.Nested(TokenSchema), load_default=list)
     offeringCategories = fields.List(fields.Nested(OfferingCategorySchema), load_default=list)
     offerings = fields.List(fields.Nested(OfferingSchema), load_default=list)
     registrations = PlainList(RegistrationSchema, _plainly_valid, load_default=list)
     users = PlainList(UserSchema, _plainly_valid_user, load_default=list)
+    agreements = fields.List(fields.Nested(AgreementSchema), load_default=list)
+    userAgreements = PlainList(UserAgreementSchema, plainly_valid_user_agreement, load_default=list)
+
+    @validates_schema
+    def agreements_refer_rightly(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if not self.check_references:
+            return
+        user_ids = {user["id"] for user in data.get("users", [])}
+        if errors := agreement_problems(data, user_ids):
+            raise ValidationError(errors)
 
     @validates_schema
     def catalogue_refers_rightly(self, data: dict[str, Any], **kwargs: Any) -> None:

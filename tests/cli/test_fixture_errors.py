@@ -114,6 +114,8 @@ def test_a_vendor_without_a_file_starts_empty(tmp_path: Path) -> None:
         "offerings": [],
         "registrations": [],
         "users": [],
+        "agreements": [],
+        "userAgreements": [],
     }
     assert fixtures.data["fullfabric"]["profiles"] == []
     assert fixtures.sources == {"fullfabric": None, "digitalchalk": None}

@@ -110,8 +110,12 @@ def test_files_hold_one_record_per_line(generated: Path, data: dict[str, Any]) -
     assert lines[users - 1] == "  ],"
     records = [json.loads(line.strip().rstrip(",")) for line in lines[start + 1 : users - 1]]
     assert records == data["digitalchalk"]["registrations"]
-    records = [json.loads(line.strip().rstrip(",")) for line in lines[users + 1 : -2]]
+    agreements = lines.index('  "agreements": [')  # after the users: agreements, then the answers
+    records = [json.loads(line.strip().rstrip(",")) for line in lines[users + 1 : agreements - 1]]
     assert records == data["digitalchalk"]["users"]
+    answers = lines.index('  "userAgreements": [')
+    records = [json.loads(line.strip().rstrip(",")) for line in lines[answers + 1 : -2]]
+    assert records == data["digitalchalk"]["userAgreements"]
     offerings = lines.index('  "offerings": [')
     records = [json.loads(line.strip().rstrip(",")) for line in lines[offerings + 1 : start - 1]]
     assert records == data["digitalchalk"]["offerings"]
@@ -193,6 +197,27 @@ def test_digitalchalk_users_are_the_registrations_users(data: dict[str, Any]) ->
         assert WINDOW_START <= parse_timestamp(user["createdDate"]) <= AS_OF
     created = [user["createdDate"] for user in users]
     assert created == sorted(created)
+
+
+def test_digitalchalk_users_answered_agreements_when_they_logged_in(data: dict[str, Any]) -> None:
+    """Both agreements; an answer only from a user who logged in, dated between their creation and their
+    last login (so in the window, after the agreement was made); most agreed to the standard agreement,
+    some answered the custom one, a few declining it."""
+    agreements = data["digitalchalk"]["agreements"]
+    assert [(a["type"], a["required"]) for a in agreements] == [("standard", True), ("custom", False)]
+    made = {a["type"]: a["createdDate"] for a in agreements}
+    users = {user["id"]: user for user in data["digitalchalk"]["users"]}
+    answers = data["digitalchalk"]["userAgreements"]
+    assert len({(a["userId"], a["type"]) for a in answers}) == len(answers)
+    for answer in answers:
+        user = users[answer["userId"]]
+        assert user["createdDate"] <= answer["agreedDate"] <= user["lastLoginDate"], answer
+        assert made[answer["type"]] < answer["agreedDate"] and parse_timestamp(answer["agreedDate"]) <= AS_OF
+    logged_in = sum("lastLoginDate" in user for user in users.values())
+    kinds = Counter((a["type"], a["agreed"]) for a in answers)
+    assert 0.75 * logged_in < kinds["standard", True] < 0.95 * logged_in
+    assert kinds["standard", False] == 0
+    assert 0 < kinds["custom", False] < kinds["custom", True] < 0.7 * logged_in
 
 
 def assert_dates_fit_the_status(registration: dict[str, Any]) -> None:
