@@ -11,6 +11,12 @@ it judges.
 DigitalChalk users: an email or username another user has is refused (case ignored); each valid one
 generated is made unique (`u<n>x` put before it), which keeps it valid.
 
+DigitalChalk registrations: `POST /registrations` refuses ids that name nothing, and an offering not
+available to the user now, neither of which a schema can say. A body whose ids are valid strings gets a
+user made for it through the API itself (`POST /users`) and an offering that user may register for
+(`GET /offerings?userId=`), so that positive cases are accepted; when the server will not make them (no
+token, say), the body is sent as generated.
+
 Load with `SCHEMATHESIS_HOOKS=mockserver.contract_hooks`.
 """
 
@@ -18,7 +24,10 @@ from __future__ import annotations
 
 import calendar
 import itertools
+import json
 import re
+import urllib.parse
+import urllib.request
 from typing import Any
 
 import schemathesis
@@ -68,11 +77,19 @@ _EMAIL = re.compile(r"^[^@\x00-\x20]+@[^@\x00-\x20]+\.[^@\x00-\x20]+$")
 _ANY = re.compile(".", re.S)
 
 
+_REGISTRATIONS = "/dc/api/v5/registrations"
+
+
 @schemathesis.hook
 def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     """Just before sending, so that every phase's cases are made unique, reused values included."""
     body = case.body
-    if not isinstance(body, dict) or not _USERS.match(str(case.operation.path)):
+    if not isinstance(body, dict):
+        return
+    if str(case.operation.path) == _REGISTRATIONS and str(case.method).upper() == "POST":
+        _registrable(case, body)
+        return
+    if not _USERS.match(str(case.operation.path)):
         return
     for name, valid in (("email", _EMAIL), ("username", _ANY)):
         value = body.get(name)
@@ -86,3 +103,27 @@ def filter_body(context: Any, body: Any) -> bool:
     if operation is None or not str(operation.path).startswith("/__admin/failures"):
         return True
     return not (isinstance(body, dict) and body.get("api") == "admin")
+
+
+def _registrable(case: Any, body: dict[str, Any]) -> None:
+    """`userId` and `offeringId`, when both are valid strings, replaced by a new user's id and an offering
+    open to them, both found through the server's own API with the case's headers (its token); left as
+    they are if that fails."""
+    if not all(isinstance(body.get(name), str) and body[name] for name in ("userId", "offeringId")):
+        return
+    base = f"{case.operation.schema.get_base_url()}/dc/api/v5"
+    headers = {**(case.headers or {}), "Content-Type": "application/json", "Accept": "application/json"}
+    number = next(_UNIQUE)
+    user = {"firstName": "Contract", "lastName": f"User{number}", "email": f"u{number}x@contract.example"}
+    try:
+        made = urllib.request.Request(f"{base}/users", json.dumps(user).encode(), headers, method="POST")
+        with urllib.request.urlopen(made, timeout=10) as created:
+            user_id = created.headers["Location"].rsplit("/", 1)[1]
+        query = urllib.parse.urlencode({"userId": user_id, "limit": 1})
+        found = urllib.request.Request(f"{base}/offerings?{query}", headers=headers)
+        with urllib.request.urlopen(found, timeout=10) as listed:
+            offerings = json.load(listed).get("results", [])
+    except (OSError, ValueError, KeyError, AttributeError):  # refused (no token, say): sent as generated
+        return
+    if offerings:
+        body["userId"], body["offeringId"] = user_id, offerings[0]["id"]

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +45,11 @@ COURSE = "6385bcf1976a77191200ba5d"
 FF_AUTH = {"FF-Auth": "sk-acme-4f9a2c", "X-API-Version": "2025-05-07"}
 REGISTERED_ID = "65e6e5aaf398a642a7022ab5"  # the fixtures' registration of UNIT_TWO_GRADES for PROFILE
 NOW = 1712000000  # 2024-04-01T19:33:20Z
+# DigitalChalk: a user of the default fixtures, and an offering of theirs open (from 2012, with no end)
+# that they may register for: `POST /registrations` of DC_NEW succeeds once per world.
+DC_USER = "4893212a29887dcaedf0084472869c3d"
+DC_OPEN_OFFERING = "0d3f9c1e7b2a4c5d8e6f7a8b9c0d1e2f"
+DC_NEW = {"userId": DC_USER, "offeringId": DC_OPEN_OFFERING}
 UNOFFERED_COURSE = "6385bcf1976a77191200eeee"  # offers no unit, in `unoffered_course_config`
 
 
@@ -170,6 +175,58 @@ def race(threads: list[threading.Thread], switch_interval: float = 1e-5) -> None
             thread.join()
     finally:
         sys.setswitchinterval(interval)
+
+
+def dc_user(user_id: str) -> dict[str, Any]:
+    """A DigitalChalk user record (for fixtures or the admin API) of this id."""
+    return {
+        "id": user_id,
+        "firstName": "Test",
+        "lastName": user_id,
+        "email": f"{user_id}@example.org",
+        "createdDate": "2012-01-01T00:00:00Z",
+    }
+
+
+def dc_offering(offering_id: str) -> dict[str, Any]:
+    """A DigitalChalk offering record of this id, always open for registration."""
+    return {"id": offering_id, "title": f"Offering {offering_id}"}
+
+
+def with_dc_references(fixture: dict[str, Any]) -> dict[str, Any]:
+    """A DigitalChalk fixture with a user and an offering (`dc_user`, `dc_offering`) for every id its
+    registrations name that it does not hold already."""
+    registrations = fixture.get("registrations", [])
+    users = {user["id"] for user in fixture.get("users", [])}
+    offerings = {offering["id"] for offering in fixture.get("offerings", [])}
+    missing_users = dict.fromkeys(r["userId"] for r in registrations if r["userId"] not in users)
+    missing_offerings = dict.fromkeys(
+        r["offeringId"] for r in registrations if r["offeringId"] not in offerings
+    )
+    return {
+        **fixture,
+        "users": [*fixture.get("users", []), *map(dc_user, missing_users)],
+        "offerings": [*fixture.get("offerings", []), *map(dc_offering, missing_offerings)],
+    }
+
+
+def add_dc_records(
+    client: FlaskClient,
+    users: Iterable[str] = (),
+    offerings: Iterable[str] = (),
+    headers: dict[str, str] | None = None,
+    prefix: str = "",
+) -> None:
+    """Add DigitalChalk users and offerings of these ids through the admin API, so that registrations
+    may name them."""
+    for collection, records in (
+        ("users", [dc_user(user_id) for user_id in users]),
+        ("offerings", [dc_offering(offering_id) for offering_id in offerings]),
+    ):
+        if records:
+            path = f"{prefix}/__admin/state/digitalchalk/{collection}"
+            response = client.post(path, json=records, headers=headers or {})
+            assert response.status_code == 201, response.get_json()
 
 
 def listed_ids(client: FlaskClient, query: str) -> list[str]:

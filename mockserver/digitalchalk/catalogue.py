@@ -115,6 +115,13 @@ class Offering:
         return query.created is None or (self.created is not None and self.created in query.created)
 
 
+def available(offering: Offering, now: int, statuses: Iterable[str]) -> bool:
+    """Whether a user may register for `offering` at `now`, holding registrations of these `statuses` for
+    it: its registration window is open, and none of them blocks. The one rule of both the `userId`
+    filter of `GET /offerings` and `POST /registrations`."""
+    return offering.open_at(now) and not offering.blocked_by(statuses)
+
+
 class Catalogue:
     """Offerings and offering categories, in fixture order. Never changed once made: a new state makes a
     new one, so every world and every copy of a table shares it."""
@@ -143,9 +150,7 @@ class Catalogue:
         if query.user_id is not None:
             held = statuses_of(query.user_id)
             found = [
-                offering
-                for offering in found
-                if offering.open_at(now) and not offering.blocked_by(held.get(offering.body["id"], ()))
+                offering for offering in found if available(offering, now, held.get(offering.body["id"], ()))
             ]
         page = found[query.offset : query.offset + query.limit]
         return Page(results=[offering.body for offering in page], total=len(found))

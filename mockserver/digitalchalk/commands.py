@@ -19,8 +19,11 @@ VENDOR = "digitalchalk"
 
 @dataclass(frozen=True, slots=True)
 class CreateRegistration(Command):
-    """Register a user in an offering: a new `active` registration created at `now`; its wire body.
-    Its id (32 hex digits) comes from the write's position and the world's seed."""
+    """Register a user in an offering: a new `active` registration created at `now`, titled as the
+    offering is; its wire body. `UnknownReferences` when the user or the offering does not exist,
+    `OfferingUnavailable` when the user may not register for it now: checked here too, for another
+    process may have written meanwhile. Its id (32 hex digits) comes from the write's position and the
+    world's seed."""
 
     name = "create_registration"
     vendor = VENDOR
@@ -30,12 +33,14 @@ class CreateRegistration(Command):
     now: int
 
     def apply(self, state: DigitalChalkTable, context: WriteContext) -> Mapping[str, Any]:
+        offering = state.registrable(self.user_id, self.offering_id, self.now)
         registration_id = f"{context.rng(VENDOR).getrandbits(128):032x}"
         return state.add(
             {
                 "id": registration_id,
                 "userId": self.user_id,
                 "offeringId": self.offering_id,
+                "title": offering.body["title"],
                 "status": "active",
                 "createdDate": timestamp(self.now),
             }
@@ -99,7 +104,8 @@ class UpdateUser(Command):
 
 @dataclass(frozen=True, slots=True)
 class DeleteUser(Command):
-    """Delete a user (their registrations stay, as history); whether there was one."""
+    """Delete a user: gone from the API, kept (flagged `deleted`) in the state, their registrations staying
+    as history; whether there was one."""
 
     name = "delete_user"
     vendor = VENDOR

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from mockserver.errors import MockserverError
+
 STATUSES = ("active", "passed", "failed", "ejected")
 DATE_FIELDS = ("createdDate", "beginDate", "lastActiveDate", "endDate")
 # The order in which the vendor's example lists a registration's fields; responses keep it.
@@ -28,6 +30,31 @@ FIELDS = (
 TIMESTAMP_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
 REPEATED_FIELDS = ("userId", "offeringId", "title", "status", "graderId")
 MISSING = -(2**63)  # in a column of instants: the row has no such date
+
+
+# The vendor's words for a refused registration (its errors page), and the mock's for an unknown id.
+NOT_AVAILABLE = "This offering is not available for registration for the given user."
+NO_SUCH_USER = "No user exists with the given id."
+NO_SUCH_OFFERING = "No offering exists with the given id."
+
+
+class RegistrationRefused(MockserverError):
+    """A registration cannot be made: nothing is changed."""
+
+
+class UnknownReferences(RegistrationRefused):
+    """The user or the offering (or both) does not exist: `400 {"fieldErrors": {...}}` naming each."""
+
+    def __init__(self, field_errors: dict[str, str]) -> None:
+        super().__init__(field_errors)
+        self.field_errors = field_errors
+
+
+class OfferingUnavailable(RegistrationRefused):
+    """Both exist, but the offering is not open to this user now: `400 {"errors": [NOT_AVAILABLE]}`."""
+
+    def __init__(self) -> None:
+        super().__init__(NOT_AVAILABLE)
 
 
 _TIMESTAMP = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z\Z")

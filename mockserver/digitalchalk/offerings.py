@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -18,8 +16,6 @@ from .catalogue_schemas import (
     CategoryQuerySchema,
     OfferingQuerySchema,
 )
-from .domain import RegistrationQuery
-from .table import DigitalChalkTable
 from .views import NOT_FOUND, RequestFailed, _check_parameters, _page_answer, bp, state
 
 _offering_query = OfferingQuerySchema()
@@ -39,7 +35,7 @@ def list_offerings() -> Response:
         arguments["tag"] = request.args.getlist("tag")
     query = _offering_query.load(arguments)
     table = state()
-    found = table.catalogue.offerings(query, world().clock.now(), _statuses_by_offering(table))
+    found = table.catalogue.offerings(query, world().clock.now(), table.statuses_by_offering)
     return _page_answer(found, query.offset, query.limit)
 
 
@@ -67,15 +63,3 @@ def get_offering_category(category_id: str) -> Response:
     if category is None:
         raise RequestFailed(404, NOT_FOUND)
     return jsonify(category)
-
-
-def _statuses_by_offering(table: DigitalChalkTable) -> Callable[[str], Mapping[str, Sequence[str]]]:
-    """A user's registrations' statuses by offering id, read through the registrations' index."""
-
-    def statuses_of(user_id: str) -> Mapping[str, Sequence[str]]:
-        held: dict[str, list[str]] = {}
-        for registration in table.query(RegistrationQuery(user_id=user_id, limit=sys.maxsize)).results:
-            held.setdefault(registration["offeringId"], []).append(registration["status"])
-        return held
-
-    return statuses_of

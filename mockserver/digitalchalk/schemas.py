@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Container, Iterable, Mapping
+from operator import itemgetter
 from typing import Any
 
 from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validates_schema
@@ -35,7 +36,7 @@ from .agreements_schemas import (
     agreement_problems,
     plainly_valid_user_agreement,
 )
-from .catalogue_schemas import OfferingCategorySchema, OfferingSchema, catalogue_problems
+from .catalogue_schemas import OfferingCategorySchema, OfferingSchema, StrictBoolean, catalogue_problems
 
 _STATUS_ERROR = "must be one of " + ", ".join(STATUSES)
 
@@ -113,10 +114,12 @@ class UserSchema(Schema):
     createdDate = Timestamp(required=True)
     lastLoginDate = Timestamp(allow_none=True)
     password = fields.String(load_only=True, validate=_password)
+    # The mock's own, never served: a user deleted through the API, kept for the registrations naming them.
+    deleted = StrictBoolean()
 
 
 _USER_REQUIRED = frozenset(("id", "firstName", "lastName", "email", "createdDate"))
-_USER_KNOWN = frozenset(USER_FIELDS)
+_USER_KNOWN = frozenset((*USER_FIELDS, "deleted"))
 
 
 def _plainly_valid_user(record: Any) -> bool:
@@ -127,6 +130,8 @@ def _plainly_valid_user(record: Any) -> bool:
         if type(record[name]) is not str or not record[name]:
             return False
     if not _EMAIL.match(record["email"]):
+        return False
+    if type(record.get("deleted", False)) is not bool:
         return False
     username, locale, tags = record.get("username"), record.get("locale"), record.get("tags")
     if username is not None and (type(username) is not str or not username):
@@ -181,7 +186,8 @@ class DigitalChalkFixtureSchema(FixtureSchema):
 
     @validates_schema
     def unique_ids(self, data: dict[str, Any], **kwargs: Any) -> None:
-        """Ids unique in each collection; a user's email and username unique among users (case ignored)."""
+        """Ids unique in each collection; a user's email and username unique among users who are not
+        deleted (case ignored): a deleted user's are free for another."""
         if not self.check_references:
             return
         errors: dict[str, Any] = {}
@@ -192,15 +198,46 @@ class DigitalChalkFixtureSchema(FixtureSchema):
         if errors:
             raise ValidationError(errors)
 
+    @validates_schema
+    def registrations_refer_rightly(self, data: dict[str, Any], **kwargs: Any) -> None:
+        """Every registration names a user (a deleted one too: their registrations stay, as history) and
+        an offering that the fixtures hold."""
+        if self.check_references and (errors := reference_problems(data)):
+            raise ValidationError(errors)
+
+
+def reference_problems(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A registration's `userId` that is no user's id, and its `offeringId` that is no offering's:
+    marshmallow's error messages by path (none: `{}`). Sets, and a first pass over all ids at once, for a
+    million registrations: the record-by-record pass runs only when some id is unknown."""
+    registrations = data.get("registrations", [])
+    users = {user["id"] for user in data.get("users", [])}
+    offerings = {offering["id"] for offering in data.get("offerings", [])}
+    if users.issuperset(map(itemgetter("userId"), registrations)) and offerings.issuperset(
+        map(itemgetter("offeringId"), registrations)
+    ):
+        return {}
+    errors: dict[int, Any] = {}
+    for index, registration in enumerate(registrations):
+        problems: dict[str, list[str]] = {}
+        if registration["userId"] not in users:
+            problems["userId"] = [f"No user has the id {registration['userId']}."]
+        if registration["offeringId"] not in offerings:
+            problems["offeringId"] = [f"No offering has the id {registration['offeringId']}."]
+        if problems:
+            errors[index] = problems
+    return {"registrations": errors}
+
 
 def _repeated(records: list[dict[str, Any]], collection: str, names: tuple[str, ...]) -> dict[int, Any]:
-    """Per record, each of its fields `names` whose value an earlier record has (case ignored but in ids)."""
+    """Per record, each of its fields `names` whose value an earlier record has (case ignored but in ids;
+    but for the id, a deleted user's fields are no one's)."""
     errors: dict[int, Any] = {}
     for name in names:
         seen: dict[str, int] = {}
         for index, record in enumerate(records):
             value = record.get(name)
-            if value is None:
+            if value is None or (name != "id" and record.get("deleted")):
                 continue
             first = seen.setdefault(value if name == "id" else value.lower(), index)
             if first != index:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from array import array
 from collections.abc import Mapping
@@ -9,8 +10,20 @@ from functools import partial
 from typing import Any
 
 from .agreements import Agreements
-from .catalogue import Catalogue
-from .domain import DATE_FIELDS, MISSING, Page, RegistrationQuery, instant_column, instant_of, wire_body
+from .catalogue import Catalogue, Offering, available
+from .domain import (
+    DATE_FIELDS,
+    MISSING,
+    NO_SUCH_OFFERING,
+    NO_SUCH_USER,
+    OfferingUnavailable,
+    Page,
+    RegistrationQuery,
+    UnknownReferences,
+    instant_column,
+    instant_of,
+    wire_body,
+)
 from .index import RegistrationIndex
 from .list_cache import Answers
 from .users import Users
@@ -97,6 +110,37 @@ class DigitalChalkTable:
                 rows = [row for row in rows if query.matches(bodies[row], partial(self._instant, row))]
             page = rows[query.offset : query.offset + query.limit]
             return Page(results=[bodies[row] for row in page], total=len(rows))
+
+    def statuses_by_offering(self, user_id: str) -> dict[str, list[str]]:
+        """The statuses of a user's registrations, by offering id (through the index, not a scan)."""
+        held: dict[str, list[str]] = {}
+        for registration in self.query(RegistrationQuery(user_id=user_id, limit=sys.maxsize)).results:
+            held.setdefault(registration["offeringId"], []).append(registration["status"])
+        return held
+
+    def unknown_ids(self, user_id: str | None, offering_id: str | None) -> dict[str, str]:
+        """A field error for the user id and for the offering id that name nothing (a deleted user is no
+        user); None is not checked."""
+        errors: dict[str, str] = {}
+        if user_id is not None and self.users.get(user_id) is None:
+            errors["userId"] = NO_SUCH_USER
+        if offering_id is not None and self.catalogue.offering(offering_id) is None:
+            errors["offeringId"] = NO_SUCH_OFFERING
+        return errors
+
+    def registrable(self, user_id: str, offering_id: str, now: int) -> Offering:
+        """The offering, when the user may register for it at `now`: `UnknownReferences` when either does
+        not exist, `OfferingUnavailable` when the window is shut or the user's registrations block it."""
+        with self._lock:
+            errors = self.unknown_ids(user_id, offering_id)
+            if errors:
+                raise UnknownReferences(errors)
+            offering = self.catalogue.offering(offering_id)
+            assert offering is not None  # checked just above
+            held = self.query(RegistrationQuery(user_id=user_id, offering_id=offering_id, limit=sys.maxsize))
+            if not available(offering, now, (registration["status"] for registration in held.results)):
+                raise OfferingUnavailable()
+            return offering
 
     def get(self, registration_id: str) -> Mapping[str, Any] | None:
         """The registration with this id (its wire body), or None."""

@@ -146,14 +146,18 @@ class UserQuery:
 class Users:
     """DigitalChalk's users by id, in a stable order: fixture order, then order of creation.
 
+    A deleted user is gone from the API (not found, in no list, their email and username free) but kept
+    apart, so that the state's dump still holds the user its registrations name (flagged `deleted`).
+
     Tables share their users until one writes them (`fresh` marks them shared, `copy` gives a writer its
     own). A body is never changed in place: a change makes a new one."""
 
     def __init__(self, records: Iterable[Mapping[str, Any]] = ()) -> None:
         self._bodies: dict[str, dict[str, Any]] = {}
+        self._deleted: dict[str, dict[str, Any]] = {}  # in order of deletion
         for record in records:
             body = user_body(record)
-            self._bodies[body["id"]] = body
+            (self._deleted if record.get("deleted") else self._bodies)[body["id"]] = body
         # Built on first use: the instants of each user's dates, and the ids by email and by username
         # (lowercased), for whoever filters by date or writes.
         self._instants: dict[str, tuple[int, int]] | None = None
@@ -170,6 +174,7 @@ class Users:
         with self._lock:
             users = Users()
             users._bodies = dict(self._bodies)
+            users._deleted = dict(self._deleted)
             users._instants = None if self._instants is None else dict(self._instants)
             users._names = None if self._names is None else {k: dict(v) for k, v in self._names.items()}
         return users
@@ -217,7 +222,7 @@ class Users:
             taken = self.conflicts(body)
             if taken:
                 raise InvalidUser(taken)
-            if body["id"] in self._bodies:
+            if body["id"] in self._bodies or body["id"] in self._deleted:
                 raise InvalidUser({"id": "is taken"})  # 128 random bits: not in this universe
             self._bodies[body["id"]] = body
             self._index(body)
@@ -240,19 +245,23 @@ class Users:
             return new
 
     def delete(self, user_id: str) -> bool:
-        """Remove a user; whether there was one."""
+        """Delete a user (kept apart, as deleted); whether there was one."""
         with self._lock:
             old = self._bodies.pop(user_id, None)
             if old is None:
                 return False
+            self._deleted[user_id] = old
             self._unindex(old)
             if self._instants is not None:
                 del self._instants[user_id]
             return True
 
     def dump(self) -> list[dict[str, Any]]:
+        """Every user in the fixture file's format, the deleted ones last, flagged `deleted: true`."""
         with self._lock:
-            return [dict(body) for body in self._bodies.values()]
+            return [dict(body) for body in self._bodies.values()] + [
+                {**body, "deleted": True} for body in self._deleted.values()
+            ]
 
     # indexes, built on first use (call with the lock held)
 

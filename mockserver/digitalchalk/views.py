@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, unquote_plus
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask import Blueprint, Response, current_app, jsonify, request
 from marshmallow import ValidationError
 
 from mockserver.auth import bearer_token, check_token
@@ -18,7 +18,7 @@ from mockserver.web.context import world
 from mockserver.web.requestlog import refuse_if_strict, warn, warnings
 
 from .commands import CreateRegistration, UpdateRegistration
-from .domain import Page
+from .domain import NOT_AVAILABLE, OfferingUnavailable, Page, UnknownReferences
 from .schemas import QUERY_PARAMETERS, RegistrationQuerySchema
 from .table import DigitalChalkTable
 
@@ -81,6 +81,16 @@ def field_errors(error: FieldErrors) -> Response:
     response = jsonify({"fieldErrors": error.field_errors})
     response.status_code = 400
     return response
+
+
+@bp.errorhandler(UnknownReferences)
+def unknown_references(error: UnknownReferences) -> Response:
+    return field_errors(FieldErrors(error.field_errors))
+
+
+@bp.errorhandler(OfferingUnavailable)
+def offering_unavailable(error: OfferingUnavailable) -> Response:
+    return error_response(400, NOT_AVAILABLE)
 
 
 @bp.errorhandler(RequestFailed)
@@ -199,18 +209,26 @@ def get_registration(registration_id: str) -> Response:
 
 
 @bp.post("/registrations")
-def create_registration() -> tuple[Response, int, dict[str, str]]:
-    """`{userId, offeringId}` → `201`, the new registration and its `Location`; `active`, created now."""
+def create_registration() -> Response:
+    """`{userId, offeringId}` → `201`, no body, `Location` the new registration's path (relative, under
+    the base path the request came by); `active`, created now, titled as its offering. Both ids must
+    exist and the offering be available to the user now, else `400`."""
     _check_parameters(frozenset())
     body = _json_object(CREATE_FIELDS)
     errors = {name: problem for name in ("userId", "offeringId") if (problem := _id_problem(body, name))}
+    current = world()
+    table: DigitalChalkTable = current.state("digitalchalk")
+    # Every field named at once: a malformed one, and the well-formed ones that name nothing.
+    user_id, offering_id = (None if name in errors else body[name] for name in ("userId", "offeringId"))
+    errors |= table.unknown_ids(user_id, offering_id)
     if errors:
         raise FieldErrors(errors)
+    now = current.clock.now()
+    table.registrable(body["userId"], body["offeringId"], now)
     _refuse_warnings_if_strict()
-    current = world()
-    registration = current.write(CreateRegistration(body["userId"], body["offeringId"], current.clock.now()))
-    location = url_for(".get_registration", registration_id=registration["id"], _external=True)
-    return jsonify(registration), 201, {"Location": location}
+    registration = current.write(CreateRegistration(body["userId"], body["offeringId"], now))
+    location = f"{request.script_root}{request.path.rstrip('/')}/{registration['id']}"
+    return responses.Response(status=201, headers={"Location": location})
 
 
 @bp.put("/registrations/<registration_id>")

@@ -14,7 +14,7 @@ from ..conftest import AUTH, COURSE, DC_LIST, OTHER_PROFILE, UNIT_ONE_GRADE, ff_
 ITEM = {"unit_id": UNIT_ONE_GRADE, "context_id": COURSE}
 NEW_REGISTRATION = {
     "id": "r-new",
-    "userId": "u-new",
+    "userId": "6629aeada89133acedfad6d7d110123d",
     "offeringId": "89cd2eada89133acedfad6d766a2d931",
     "status": "active",
     "createdDate": "2013-05-01T10:00:00Z",
@@ -117,11 +117,20 @@ def test_state_whose_references_lead_nowhere_is_409_and_changes_nothing(client: 
     before = client.get("/__admin/state").get_json()
     broken = copy.deepcopy(before)
     broken["fullfabric"]["transcripts"][0]["unit_id"] = "0" * 24
+    broken["digitalchalk"]["registrations"][3]["userId"] = "nobody"
+    broken["digitalchalk"]["offerings"] = broken["digitalchalk"]["offerings"][1:]
     response = client.put("/__admin/state", json=broken)
     assert response.status_code == 409
     assert response.mimetype == "application/problem+json"
+    offering = before["digitalchalk"]["offerings"][0]["id"]
     assert response.get_json()["errors"] == [
-        "state: fullfabric.transcripts.0.unit_id: Unknown unit 000000000000000000000000."
+        "state: fullfabric.transcripts.0.unit_id: Unknown unit 000000000000000000000000.",
+        *(
+            f"state: digitalchalk.registrations.{index}.{problem}"
+            for index in range(5)
+            for problem in (["userId: No user has the id nobody."] if index == 3 else [])
+            + [f"offeringId: No offering has the id {offering}."]
+        ),
     ]
     assert client.get("/__admin/state").get_json() == before
 
@@ -154,6 +163,12 @@ def test_a_profile_added_through_the_admin_api_can_register(client: FlaskClient)
             [NEW_REGISTRATION, NEW_REGISTRATION],
             409,
             ["1.id: Duplicate id, already used by registrations.5."],
+        ),
+        (
+            "digitalchalk/registrations",
+            [NEW_REGISTRATION, NEW_REGISTRATION | {"id": "r-2", "userId": "nobody", "offeringId": "nothing"}],
+            409,
+            ["1.userId: No user has the id nobody.", "1.offeringId: No offering has the id nothing."],
         ),
         (
             "fullfabric/transcripts",

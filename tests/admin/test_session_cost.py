@@ -109,10 +109,13 @@ def test_a_sessions_first_write_copies_the_state_and_leaves_the_others(
     profile = transcript["profile_id"]
     pristine = read_in_session(client, None, profile)
     writer = {"X-Mockserver-Session": "writer"}
-    offering = client.get(f"{DC_LIST}?limit=1", headers=AUTH).get_json()["results"][0]["offeringId"]
-    created = client.post(DC_LIST, json={"userId": "u-new", "offeringId": offering}, headers=AUTH | writer)
+    # a generated user, and an offering open to them (one still running: its registration never closes)
+    user = client.get("/dc/api/v5/users?limit=1", headers=AUTH).get_json()["results"][0]["id"]
+    offerings = client.get(f"/dc/api/v5/offerings?userId={user}&limit=1", headers=AUTH).get_json()
+    body = {"userId": user, "offeringId": offerings["results"][0]["id"]}
+    created = client.post(DC_LIST, json=body, headers=AUTH | writer)
     assert created.status_code == 201
-    new_id = created.get_json()["id"]
+    new_id = created.headers["Location"].rsplit("/", 1)[1]
     item = {"unit_id": transcript["unit_id"], "context_id": transcript["registration"]["context_id"]}
     posted = client.post(ff_path(profile), json={"registrations": [item]}, headers=FF_AUTH | writer)
     assert posted.status_code == 200, posted.get_json()

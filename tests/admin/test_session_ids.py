@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from ..conftest import AUTH, DC_LIST
+from ..conftest import AUTH, DC_LIST, DC_NEW
 
-CREATE = {"userId": "u-session", "offeringId": "o"}
+CREATE = DC_NEW  # succeeds once in each world
 
 
 def session(name: str) -> dict[str, str]:
@@ -18,9 +18,10 @@ def session(name: str) -> dict[str, str]:
 
 
 def created_in(client: FlaskClient, name: str | None) -> list[str]:
-    """The ids of registrations of user `u-session` in the session `name` (None: the default world)."""
+    """The ids of the registrations CREATE makes, in the session `name` (None: the default world)."""
     headers = AUTH if name is None else AUTH | session(name)
-    response = client.get(f"{DC_LIST}?userId=u-session", headers=headers)
+    query = f"userId={CREATE['userId']}&offeringId={CREATE['offeringId']}"
+    response = client.get(f"{DC_LIST}?{query}", headers=headers)
     assert response.status_code == 200, response.get_json()
     return [registration["id"] for registration in response.get_json()["results"]]
 

@@ -25,9 +25,24 @@ GOOD = {
 }
 
 
+USER = {
+    "id": "u1",
+    "firstName": "Ada",
+    "lastName": "Byron",
+    "email": "ada@example.org",
+    "createdDate": "2012-01-01T00:00:00Z",
+}
+OFFERING = {"id": "o1", "title": "Course 1"}
+
+
 def with_registration(**changes: Any) -> dict[str, Any]:
+    """A DigitalChalk fixture of two registrations, the second changed, both of the one user and offering."""
     registration = {**GOOD, **changes}
-    return {"registrations": [GOOD | {"id": "r0"}, {k: v for k, v in registration.items() if v is not ...}]}
+    return {
+        "offerings": [OFFERING],
+        "registrations": [GOOD | {"id": "r0"}, {k: v for k, v in registration.items() if v is not ...}],
+        "users": [USER],
+    }
 
 
 @pytest.mark.parametrize(
@@ -60,6 +75,19 @@ def with_registration(**changes: Any) -> dict[str, Any]:
             ["registrations.1.createdDate: Not a UTC timestamp like 2012-03-01T06:03:10Z."],
         ),
         (with_registration(userId=123), ["registrations.1.userId: Not a valid string."]),
+        (with_registration(userId="u2"), ["registrations.1.userId: No user has the id u2."]),
+        (with_registration(offeringId="o2"), ["registrations.1.offeringId: No offering has the id o2."]),
+        (
+            with_registration(userId="u2", offeringId="o2"),
+            [
+                "registrations.1.userId: No user has the id u2.",
+                "registrations.1.offeringId: No offering has the id o2.",
+            ],
+        ),
+        (
+            {**with_registration(), "users": [USER | {"deleted": "yes"}]},
+            ["users.0.deleted: Not a valid boolean."],
+        ),
         ({"registrations": {"id": "x"}}, ["registrations: Not a valid list."]),
         (
             {"tokens": [{"token": "t", "state": "paused"}]},
@@ -244,3 +272,24 @@ def test_default_fullfabric_fixture_reproduces_the_vendor_page() -> None:
         "fail": False,
     }
     assert "507f1f77bcf86cd799439011" in {profile["id"] for profile in fixture["profiles"]}
+
+
+def test_a_registration_may_name_a_deleted_user(write_fixtures: Any) -> None:
+    """A deleted user stays in the state for the registrations that name them, as history."""
+    folder = write_fixtures(digitalchalk={**with_registration(), "users": [USER | {"deleted": True}]})
+    registrations = load_fixtures(folder, VENDORS).data["digitalchalk"]["registrations"]
+    assert [registration["userId"] for registration in registrations] == ["u1", "u1"]
+
+
+def test_a_deleted_users_email_and_username_are_free(write_fixtures: Any) -> None:
+    again = USER | {"id": "u2", "username": "ada"}
+    users = [USER | {"username": "ADA", "deleted": True}, again]
+    folder = write_fixtures(digitalchalk={**with_registration(), "users": users})
+    assert len(load_fixtures(folder, VENDORS).data["digitalchalk"]["users"]) == 2
+    users = [USER | {"username": "ADA"}, again]
+    with pytest.raises(FixtureError) as raised:
+        load_fixtures(write_fixtures(digitalchalk={**with_registration(), "users": users}), VENDORS)
+    assert [problem.split(": ", 1)[1] for problem in raised.value.problems] == [
+        "users.1.email: Duplicate email, already used by users.0.",
+        "users.1.username: Duplicate username, already used by users.0.",
+    ]

@@ -9,8 +9,10 @@ import pytest
 
 from mockserver.app import VENDORS
 from mockserver.digitalchalk.domain import parse_timestamp
+from mockserver.digitalchalk.schemas import reference_problems
 from mockserver.fixtures.generate import AS_OF, Sizes, generate
-from mockserver.fixtures.load import validate_state
+from mockserver.fixtures.load import load_yaml, validate_state
+from mockserver.resources import data_dir
 
 
 def digitalchalk(seed: int, registrations: int, **sizes: int) -> dict[str, Any]:
@@ -56,3 +58,30 @@ def test_the_same_seed_gives_the_same_catalogue() -> None:
     first, again, other = digitalchalk(9, 300), digitalchalk(9, 300), digitalchalk(10, 300)
     assert first == again
     assert first["offerings"] != other["offerings"]
+
+
+@pytest.mark.parametrize(
+    ("registrations", "sizes"),
+    [
+        (0, {}),
+        (1, {"users": 1, "offerings": 1}),
+        (10, {"users": 2, "offerings": 5}),
+        (300, {"users": 1, "offerings": 300}),
+        (5000, {}),
+    ],
+)
+def test_every_registration_names_a_generated_user_and_offering(
+    registrations: int, sizes: dict[str, int]
+) -> None:
+    data = digitalchalk(9, registrations, **sizes)
+    assert len(data["registrations"]) == registrations
+    assert reference_problems(data) == {}
+    validate_state({"digitalchalk": data}, VENDORS)
+
+
+def test_the_default_fixtures_pass_the_reference_check() -> None:
+    fixture = load_yaml((data_dir("fixtures") / "digitalchalk.yaml").read_text())
+    assert reference_problems(fixture) == {}
+    # the vendor's example: five titles for one offering, kept as data
+    assert len({registration["title"] for registration in fixture["registrations"]}) == 5
+    assert len({registration["offeringId"] for registration in fixture["registrations"]}) == 1

@@ -183,6 +183,9 @@ def test_merge_keys_may_be_overridden_without_being_duplicates(tmp_path: Path) -
         "  - <<: *first\n"
         "    id: b\n"
         "    status: failed\n"
+        "users: [{id: u1, firstName: A, lastName: B, email: a@example.org,\n"
+        "         createdDate: 2012-01-01T00:00:00Z}]\n"
+        "offerings: [{id: o1, title: Course}]\n"
     )
     registrations = load_fixtures(tmp_path, VENDORS).data["digitalchalk"]["registrations"]
     assert [(r["id"], r["userId"], r["status"]) for r in registrations] == [

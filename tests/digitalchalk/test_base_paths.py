@@ -14,7 +14,7 @@ BASES = ("/dc/api/v5", "/api/v5")
 # What public clients send on every call, GET and body-less DELETE included.
 CLIENT_HEADERS = {**AUTH, "Content-Type": "application/json", "Accept": "application/json"}
 USER = "6629aeada89133acedfad6d7d110123d"
-OFFERING = "89cd2eada89133acedfad6d766a2d931"
+OFFERING = "0d3f9c1e7b2a4c5d8e6f7a8b9c0d1e2f"  # open to USER: the seed offering is not (USER is active in it)
 
 
 def _calls(client: FlaskClient, base: str) -> list[tuple[int, Any, str | None]]:
@@ -42,9 +42,11 @@ def _calls(client: FlaskClient, base: str) -> list[tuple[int, Any, str | None]]:
 
 
 def _unbased(value: Any, base: str) -> Any:
-    """`value` with `http://localhost<base>` written as `BASE`, wherever it is a string."""
+    """`value` with `http://localhost<base>`, or a path's leading `<base>`, written as `BASE`, wherever it
+    is a string."""
     if isinstance(value, str):
-        return value.replace(f"http://localhost{base}/", "BASE/")
+        value = value.replace(f"http://localhost{base}/", "BASE/")
+        return f"BASE/{value.removeprefix(base + '/')}" if value.startswith(f"{base}/") else value
     if isinstance(value, dict):
         return {key: _unbased(item, base) for key, item in value.items() if key != "id"}
     if isinstance(value, list):
@@ -53,7 +55,9 @@ def _unbased(value: Any, base: str) -> Any:
 
 
 def test_both_base_paths_answer_alike(client: FlaskClient) -> None:
-    first, second = (_calls(client, base) for base in BASES)
+    first = _calls(client, BASES[0])
+    assert client.post("/__admin/reset").status_code in (200, 204)  # USER may register for OFFERING again
+    second = _calls(client, BASES[1])
     assert first == second
     statuses = [status for status, _, _ in first]
     assert statuses == [200, 400, 401, 200, 404, 201, 204, 404]
@@ -67,7 +71,8 @@ def test_links_and_location_keep_the_prefix_of_the_request(client: FlaskClient, 
     created = client.post(
         f"{base}/registrations", headers=CLIENT_HEADERS, json={"userId": USER, "offeringId": OFFERING}
     )
-    assert created.headers["Location"].startswith(f"http://localhost{base}/registrations/")
+    assert created.status_code == 201
+    assert created.headers["Location"].startswith(f"{base}/registrations/")  # relative
 
 
 def test_one_state_under_both(client: FlaskClient) -> None:

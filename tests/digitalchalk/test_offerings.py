@@ -44,6 +44,12 @@ def add_offerings(client: FlaskClient, *records: dict[str, Any]) -> None:
     assert response.status_code == 201, response.get_json()
 
 
+def add_user(client: FlaskClient, user: str) -> None:
+    record = {"id": user, "firstName": "Ada", "lastName": user, "email": f"{user}@example.org"}
+    response = client.post("/__admin/state/digitalchalk/users", json={**record, "createdDate": CLOCK})
+    assert response.status_code == 201, response.get_json()
+
+
 def register(client: FlaskClient, user: str, offering_id: str, status: str, number: int) -> None:
     record = {
         "id": f"r{number}",
@@ -128,10 +134,14 @@ def test_registrations_block_an_offering_unless_ejected_or_retakes_are_allowed(
     client: FlaskClient, statuses: tuple[str, ...], retakes: bool, available: bool
 ) -> None:
     add_offerings(client, offering("o-1", allowRetakes=retakes))
+    add_user(client, "u-1")
     for number, status in enumerate(statuses):
         register(client, "u-1", "o-1", status, number)
     assert ("o-1" in ids(client, f"{OFFERINGS}?userId=u-1")) is available
     assert "o-1" in ids(client, f"{OFFERINGS}?userId=u-2")  # another user's registrations do not count
+    # `POST /registrations` follows the same rule
+    created = client.post(DC_LIST, json={"userId": "u-1", "offeringId": "o-1"}, headers=AUTH)
+    assert created.status_code == (201 if available else 400)
 
 
 @pytest.mark.parametrize(
@@ -154,6 +164,9 @@ def test_the_registration_window_is_judged_by_the_mocks_clock(
     add_offerings(client, offering("o-1", **window))
     assert ("o-1" in ids(client, f"{OFFERINGS}?userId=u-1")) is available
     assert "o-1" in ids(client, OFFERINGS)  # listed without a user, whatever its window
+    add_user(client, "u-1")  # `POST /registrations` follows the same rule
+    created = client.post(DC_LIST, json={"userId": "u-1", "offeringId": "o-1"}, headers=AUTH)
+    assert created.status_code == (201 if available else 400)
 
 
 def test_moving_the_clock_closes_and_opens_windows(client: FlaskClient) -> None:
@@ -164,6 +177,7 @@ def test_moving_the_clock_closes_and_opens_windows(client: FlaskClient) -> None:
 
 
 def test_a_new_registration_makes_the_offering_unavailable_to_that_user(client: FlaskClient) -> None:
+    add_user(client, "u-1")
     created = client.post(DC_LIST, json={"userId": "u-1", "offeringId": SEED_OFFERING}, headers=AUTH)
     assert created.status_code == 201
     assert ids(client, f"{OFFERINGS}?userId=u-1") == [SAFETY]

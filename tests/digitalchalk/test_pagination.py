@@ -7,25 +7,27 @@ from typing import Any
 import pytest
 from flask.testing import FlaskClient
 
-from ..conftest import AUTH, DC_LIST
+from ..conftest import AUTH, DC_LIST, with_dc_references
 
 
 @pytest.fixture
 def fixture(request: pytest.FixtureRequest) -> dict[str, Any]:
     """A DigitalChalk fixture of `request.param` registrations (default 40): r000, r001, … in order."""
     count: int = getattr(request, "param", 40)
-    return {
-        "registrations": [
-            {
-                "id": f"r{index:03d}",
-                "userId": f"u{index % 7}",
-                "offeringId": "o1",
-                "status": "passed" if index % 2 else "active",
-                "createdDate": f"2012-{1 + index % 12:02d}-01T00:00:00Z",
-            }
-            for index in range(count)
-        ]
-    }
+    return with_dc_references(
+        {
+            "registrations": [
+                {
+                    "id": f"r{index:03d}",
+                    "userId": f"u{index % 7}",
+                    "offeringId": "o1",
+                    "status": "passed" if index % 2 else "active",
+                    "createdDate": f"2012-{1 + index % 12:02d}-01T00:00:00Z",
+                }
+                for index in range(count)
+            ]
+        }
+    )
 
 
 @pytest.fixture

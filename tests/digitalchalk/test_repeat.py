@@ -14,7 +14,7 @@ from werkzeug.test import Client
 
 from mockserver.app import create_app
 
-from ..conftest import AUTH, DC_LIST
+from ..conftest import AUTH, DC_LIST, DC_OPEN_OFFERING, DC_USER
 
 VOLATILE = ("id", "time", "duration_ms")
 CREATED = "2024-03-05T09:28:10Z"
@@ -92,8 +92,8 @@ def test_a_new_state_is_seen_by_the_same_request(client: Any) -> None:
     before = client.get(f"{DC_LIST}?status=passed", headers=AUTH).get_json()["results"]
     added = {
         "id": "r-new",
-        "userId": "u-new",
-        "offeringId": "o-new",
+        "userId": DC_USER,
+        "offeringId": DC_OPEN_OFFERING,
         "status": "passed",
         "createdDate": CREATED,
     }
@@ -127,7 +127,8 @@ def test_sessions_keep_their_own_answers(client: Any) -> None:
         return client.get(f"/__session/{session}{DC_LIST}?status=failed", headers=AUTH).get_json()["results"]
 
     before = failed("b")
-    added = {"id": "r7", "userId": "u7", "offeringId": "o7", "status": "failed", "createdDate": CREATED}
+    added = {"id": "r7", "userId": DC_USER, "offeringId": DC_OPEN_OFFERING, "status": "failed"}
+    added["createdDate"] = CREATED
     client.post("/__session/a/__admin/state/digitalchalk/registrations", json=added)
     assert failed("a") == [*before, added]
     assert failed("b") == before

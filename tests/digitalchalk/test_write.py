@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from ..conftest import AUTH, DC_LIST, race
+from ..conftest import AUTH, DC_LIST, DC_NEW, DC_OPEN_OFFERING, DC_USER, add_dc_records, race
 
 CLOCK = "2024-03-05T09:28:10Z"
 EJECTED_WITH_END = "21439a7db2891cde5d2eb27751ca7c7a"  # the vendor example's ejected one
@@ -26,7 +26,7 @@ def config() -> dict[str, Any]:
 
 def create(client: FlaskClient, body: Any = None, prefix: str = "", **kwargs: Any) -> Any:
     if body is None:
-        body = {"userId": "u-new", "offeringId": "o-new"}
+        body = DC_NEW
     return client.post(f"{prefix}{DC_LIST}", json=body, headers=AUTH, **kwargs)
 
 
@@ -40,19 +40,20 @@ def test_a_created_registration_is_found_by_a_filtered_list(client: FlaskClient)
     before = listed(client, "status=active")
     response = create(client)
     assert response.status_code == 201
-    created = response.get_json()
+    assert response.data == b""
+    new_id = response.headers["Location"].removeprefix(f"{DC_LIST}/")
+    created = client.get(response.headers["Location"], headers=AUTH).get_json()
     assert created == {
-        "id": created["id"],
-        "userId": "u-new",
-        "offeringId": "o-new",
+        "id": new_id,
+        "userId": DC_USER,
+        "offeringId": DC_OPEN_OFFERING,
+        "title": "Workplace Safety - Section 1",
         "status": "active",
         "createdDate": CLOCK,
     }
-    assert len(created["id"]) == 32 and int(created["id"], 16) >= 0
-    assert response.headers["Location"] == f"http://localhost{DC_LIST}/{created['id']}"
+    assert len(new_id) == 32 and int(new_id, 16) >= 0
     assert listed(client, "status=active") == [*before, created]
-    assert listed(client, "userId=u-new&createdDate=2024-03") == [created]
-    assert client.get(response.headers["Location"], headers=AUTH).get_json() == created
+    assert listed(client, f"userId={DC_USER}&createdDate=2024-03") == [created]
 
 
 def test_a_registration_is_read_by_id(client: FlaskClient) -> None:
@@ -74,8 +75,8 @@ def test_an_unknown_id_is_404_in_the_vendors_shape(client: FlaskClient) -> None:
     ("body", "errors"),
     [
         ({}, {"userId": "is required", "offeringId": "is required"}),
-        ({"userId": "", "offeringId": "o"}, {"userId": "must be a non-empty string"}),
-        ({"userId": "u", "offeringId": 5}, {"offeringId": "must be a non-empty string"}),
+        ({"userId": "", "offeringId": DC_OPEN_OFFERING}, {"userId": "must be a non-empty string"}),
+        ({"userId": DC_USER, "offeringId": 5}, {"offeringId": "must be a non-empty string"}),
     ],
 )
 def test_a_create_without_user_or_offering_is_400_field_errors(
@@ -160,9 +161,7 @@ def test_a_bad_update_is_400_and_changes_nothing(
 
 def test_unknown_fields_and_parameters_are_warnings_and_strict_mode_refuses_them(app: Flask) -> None:
     client = app.test_client()
-    response = client.post(
-        f"{DC_LIST}?x=1", json={"userId": "u", "offeringId": "o", "usrId": "u"}, headers=AUTH
-    )
+    response = client.post(f"{DC_LIST}?x=1", json={**DC_NEW, "usrId": "u"}, headers=AUTH)
     assert response.status_code == 201
     [entry] = client.get("/__admin/requests?method=POST").get_json()
     assert [w["parameter"] for w in entry["warnings"]] == ["x", "usrId"]
@@ -176,14 +175,15 @@ def test_unknown_fields_and_parameters_are_warnings_and_strict_mode_refuses_them
 
 
 def test_every_write_needs_a_token(client: FlaskClient) -> None:
-    assert client.post(DC_LIST, json={"userId": "u", "offeringId": "o"}).status_code == 401
+    assert client.post(DC_LIST, json=DC_NEW).status_code == 401
     assert client.put(f"{DC_LIST}/{ACTIVE}", json={"grade": 1}).status_code == 401
     assert client.get(f"{DC_LIST}/{ACTIVE}").status_code == 401
 
 
 def test_writes_stay_in_their_session_and_a_reset_undoes_them(client: FlaskClient) -> None:
     default_before = listed(client)
-    created = create(client, prefix="/__session/a").get_json()
+    location = create(client, prefix="/__session/a").headers["Location"]
+    created = client.get(location, headers=AUTH).get_json()
     client.put(f"/__session/a{DC_LIST}/{ACTIVE}", json={"grade": 1}, headers=AUTH)
     assert created in listed(client, prefix="/__session/a")
     assert listed(client) == default_before
@@ -195,7 +195,9 @@ def test_writes_stay_in_their_session_and_a_reset_undoes_them(client: FlaskClien
 def test_with_a_seed_the_same_requests_make_the_same_ids(config: dict[str, Any]) -> None:
     from mockserver.app import create_app
 
-    made = [[create(create_app(config).test_client()).get_json()["id"] for _ in range(1)] for _ in range(2)]
+    made = [
+        [create(create_app(config).test_client()).headers["Location"] for _ in range(1)] for _ in range(2)
+    ]
     assert made[0] == made[1]
 
 
@@ -209,6 +211,7 @@ def test_a_request_rule_fails_a_create_which_then_changes_nothing(client: FlaskC
 
 def test_concurrent_creates_and_grades_lose_nothing(app: Flask) -> None:
     start = threading.Barrier(8)
+    add_dc_records(app.test_client(), [f"u-{w}" for w in range(8)], [f"o-{n}" for n in range(25)])
     before = len(listed(app.test_client()))
 
     def work(worker: int) -> None:
@@ -217,7 +220,7 @@ def test_concurrent_creates_and_grades_lose_nothing(app: Flask) -> None:
         for number in range(25):
             created = create(client, {"userId": f"u-{worker}", "offeringId": f"o-{number}"})
             assert created.status_code == 201
-            graded = client.put(f"{DC_LIST}/{created.get_json()['id']}", json={"grade": number}, headers=AUTH)
+            graded = client.put(created.headers["Location"], json={"grade": number}, headers=AUTH)
             assert graded.status_code == 204
 
     race([threading.Thread(target=work, args=(worker,)) for worker in range(8)])
@@ -235,13 +238,15 @@ def test_concurrent_creates_and_grades_lose_nothing(app: Flask) -> None:
 
 def test_records_added_while_registrations_are_created_lose_nothing(app: Flask) -> None:
     start = threading.Barrier(6)
+    add_dc_records(app.test_client(), ["u-api", "u-admin"], ["o", *(f"o-{n}" for n in range(90))])
     before = len(listed(app.test_client()))
 
-    def creates() -> None:
+    def creates(worker: int) -> None:
         client = app.test_client()
         start.wait()
         for number in range(30):
-            assert create(client, {"userId": "u-api", "offeringId": f"o-{number}"}).status_code == 201
+            offering = f"o-{worker * 30 + number}"
+            assert create(client, {"userId": "u-api", "offeringId": offering}).status_code == 201
 
     def adds(worker: int) -> None:
         client = app.test_client()
@@ -259,7 +264,7 @@ def test_records_added_while_registrations_are_created_lose_nothing(app: Flask) 
             assert added.status_code == 201
 
     race(
-        [threading.Thread(target=creates) for _ in range(3)]
+        [threading.Thread(target=creates, args=(worker,)) for worker in range(3)]
         + [threading.Thread(target=adds, args=(worker,)) for worker in range(3)]
     )
     client = app.test_client()

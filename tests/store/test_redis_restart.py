@@ -21,8 +21,15 @@ from ..conftest import (
     UNIT_ONE_GRADE,
     NoServerErrorsClient,
     RedisServer,
+    dc_offering,
+    dc_user,
+    default_fixture,
     ff_post,
 )
+
+# The users who register (for offering `o`; `next` for one `next-<n>` per process) and those offerings.
+USERS = ("u1", "u2", "u3", "lost-1", "lost-2", "after-1", "after-2", "next")
+OFFERINGS = ("o", "next-0", "next-1", "next-2")
 
 
 class SnapshottedRedis(RedisServer):
@@ -52,12 +59,23 @@ def snapshotted(tmp_path: Path) -> Iterator[SnapshottedRedis]:
 
 
 @pytest.fixture
-def mock(snapshotted: SnapshottedRedis) -> Callable[..., FlaskClient]:
-    """A mock (as one process would be) on the snapshotted Redis, answering no 5xx unasked."""
+def mock(snapshotted: SnapshottedRedis, write_fixtures: Callable[..., Path]) -> Callable[..., FlaskClient]:
+    """A mock (as one process would be) on the snapshotted Redis, answering no 5xx unasked; the default
+    fixtures, plus USERS and OFFERINGS."""
+    digitalchalk = default_fixture("digitalchalk")
+    digitalchalk["users"] += [dc_user(user_id) for user_id in USERS]
+    digitalchalk["offerings"] += [dc_offering(offering_id) for offering_id in OFFERINGS]
+    fixtures = str(write_fixtures(digitalchalk=digitalchalk, fullfabric=default_fixture("fullfabric")))
 
     def make() -> FlaskClient:
         app = create_app(
-            {"TESTING": True, "STORE": snapshotted.url, "SEED": 5, "CLOCK": "2024-05-01T12:00:00Z"}
+            {
+                "TESTING": True,
+                "STORE": snapshotted.url,
+                "SEED": 5,
+                "CLOCK": "2024-05-01T12:00:00Z",
+                "FIXTURES": fixtures,
+            }
         )
         app.test_client_class = NoServerErrorsClient
         return app.test_client()
@@ -65,10 +83,10 @@ def mock(snapshotted: SnapshottedRedis) -> Callable[..., FlaskClient]:
     return make
 
 
-def create(client: FlaskClient, user: str) -> str:
-    response = client.post(DC_LIST, json={"userId": user, "offeringId": "o"}, headers=AUTH)
+def create(client: FlaskClient, user: str, offering: str = "o") -> str:
+    response = client.post(DC_LIST, json={"userId": user, "offeringId": offering}, headers=AUTH)
     assert response.status_code == 201, response.get_json()
-    made: str = response.get_json()["id"]
+    made: str = response.headers["Location"].rsplit("/", 1)[1]
     return made
 
 
@@ -91,7 +109,7 @@ def agree(*clients: FlaskClient) -> None:
     item = {"unit_id": UNIT_ONE_GRADE, "context_id": COURSE}
     for client in clients:
         assert ff_post(client, item, profile_id=OTHER_PROFILE).status_code == 200
-    made = [create(client, "next") for client in clients]
+    made = [create(client, "next", f"next-{index}") for index, client in enumerate(clients)]
     assert len(set(made)) == len(made)  # each a write of its own …
     final = [state(client) for client in clients]
     assert all(each == final[0] for each in final)  # … applied by every process in one order

@@ -36,21 +36,43 @@ from ..conftest import (
     UNIT_ONE_GRADE,
     LiveServer,
     RedisServer,
+    dc_offering,
+    dc_user,
+    default_fixture,
     ff_path,
     ff_post,
     free_port,
 )
 
+# Who registers for what in these tests: each pair once per world (a second would be refused, as active).
+USERS = ("u", "u-x", "u-a", "u-added", "u-late", "v", "w", *(f"u-{number}" for number in range(16)))
+OFFERINGS = ("o", "o-x", "last", *(f"o-{number}" for number in range(10)))
+
 
 @pytest.fixture
-def mock(redis_server: RedisServer, redis_prefix: str) -> Callable[..., FlaskClient]:
+def fixtures(write_fixtures: Callable[..., Path]) -> Path:
+    """The default fixtures, plus the users and offerings (always open) these tests register."""
+    digitalchalk = default_fixture("digitalchalk")
+    digitalchalk["users"] += [dc_user(user_id) for user_id in USERS]
+    digitalchalk["offerings"] += [dc_offering(offering_id) for offering_id in OFFERINGS]
+    return write_fixtures(digitalchalk=digitalchalk, fullfabric=default_fixture("fullfabric"))
+
+
+@pytest.fixture
+def mock(redis_server: RedisServer, redis_prefix: str, fixtures: Path) -> Callable[..., FlaskClient]:
     """A mock (as one process would be) on the test's Redis and prefix; settings as given."""
 
     def make(**config: Any) -> FlaskClient:
         defaults = {"TESTING": True, "STORE": redis_server.url, "STORE_PREFIX": redis_prefix, "SEED": 5}
-        return create_app(defaults | config).test_client()
+        return create_app(defaults | {"FIXTURES": str(fixtures)} | config).test_client()
 
     return make
+
+
+def new_id(response: Any) -> str:
+    """The id of the registration a `201` made: the last segment of its `Location`."""
+    assert response.status_code == 201
+    return str(response.headers["Location"]).rsplit("/", 1)[1]
 
 
 @pytest.fixture
@@ -77,14 +99,10 @@ def test_a_rule_set_through_one_fires_on_the_other(pair: tuple[FlaskClient, Flas
 
 def test_writes_through_either_are_seen_by_both(pair: tuple[FlaskClient, FlaskClient]) -> None:
     first, second = pair
-    response = first.post(DC_LIST, json={"userId": "u-x", "offeringId": "o-x"}, headers=AUTH)
-    assert response.status_code == 201
-    created = response.get_json()
-    assert ids(second, "userId=u-x") == [created["id"]]
-    assert (
-        second.put(f"{DC_LIST}/{created['id']}", json={"status": "ejected"}, headers=AUTH).status_code == 204
-    )
-    assert ids(first, "status=ejected&userId=u-x") == [created["id"]]
+    created = new_id(first.post(DC_LIST, json={"userId": "u-x", "offeringId": "o-x"}, headers=AUTH))
+    assert ids(second, "userId=u-x") == [created]
+    assert second.put(f"{DC_LIST}/{created}", json={"status": "ejected"}, headers=AUTH).status_code == 204
+    assert ids(first, "status=ejected&userId=u-x") == [created]
 
     response = ff_post(second, {"unit_id": UNIT_ONE_GRADE, "context_id": COURSE})
     assert response.status_code == 200
@@ -142,23 +160,22 @@ def test_concurrent_writers_on_both_lose_nothing(pair: tuple[FlaskClient, FlaskC
 
 
 def test_two_servers_on_one_redis_share_rules_hits_and_journal(
-    live_server: Any, redis_server: RedisServer, redis_prefix: str
+    live_server: Any, redis_server: RedisServer, redis_prefix: str, fixtures: Path
 ) -> None:
     env = {"MOCKSERVER_STORE_PREFIX": redis_prefix.replace("[", "(").replace("]", ")")}
-    first = live_server("--store", redis_server.url, env=env)
-    second = live_server("--store", redis_server.url, "--workers", "2", env=env)
+    first = live_server("--store", redis_server.url, "--fixtures", str(fixtures), env=env)
+    second = live_server("--store", redis_server.url, "--workers", "2", "--fixtures", str(fixtures), env=env)
     assert "Store         redis://" in second.stdout
     rule = {"name": "once", "api": "digitalchalk", "respond": {"status": 503}, "times": 1}
     with httpx.Client() as http:
         assert http.post(f"{first.url}/__admin/failures", json=rule).status_code == 201
         statuses = [http.get(f"{second.url}{DC_LIST}", headers=AUTH).status_code for _ in range(3)]
         created = http.post(f"{second.url}{DC_LIST}", json={"userId": "u", "offeringId": "o"}, headers=AUTH)
-        assert created.status_code == 201
         found = http.get(f"{first.url}{DC_LIST}?userId=u", headers=AUTH).json()["results"]
         journals = [http.get(f"{server.url}/__admin/requests").json() for server in (first, second)]
         hits = http.get(f"{first.url}/__admin/failures").json()[0]["hits"]
     assert statuses == [503, 200, 200] and hits == 1
-    assert found == [created.json()]
+    assert [registration["id"] for registration in found] == [new_id(created)]
     assert journals[0] == journals[1]
     assert [(entry["method"], entry["status"]) for entry in journals[0]] == [
         ("GET", 503),
@@ -180,11 +197,17 @@ def test_several_workers_need_the_redis_store() -> None:
     assert "--workers 2 needs --store redis://host:port/db" in done.stderr
 
 
-def test_while_redis_is_gone_requests_get_503_and_then_it_recovers(redis_prefix: str) -> None:
+def test_while_redis_is_gone_requests_get_503_and_then_it_recovers(redis_prefix: str, fixtures: Path) -> None:
     server = RedisServer()
     server.start()
     try:
-        app = create_app({"TESTING": True, "STORE": server.url, "STORE_PREFIX": redis_prefix})
+        config = {
+            "TESTING": True,
+            "STORE": server.url,
+            "STORE_PREFIX": redis_prefix,
+            "FIXTURES": str(fixtures),
+        }
+        app = create_app(config)
         client = app.test_client()
         assert client.get(DC_LIST, headers=AUTH).status_code == 200
         assert client.post(DC_LIST, json={"userId": "u", "offeringId": "o"}, headers=AUTH).status_code == 201
@@ -234,7 +257,7 @@ def write_a_little_of_everything(clients: list[FlaskClient]) -> None:
         created = client.post(DC_LIST, json=body, headers=AUTH)
         assert created.status_code == 201
         if number % 3 == 0:
-            put = client.put(f"{DC_LIST}/{created.get_json()['id']}", json={"grade": number}, headers=AUTH)
+            put = client.put(created.headers["Location"], json={"grade": number}, headers=AUTH)
             assert put.status_code == 204
         if number == 4:
             item = {"unit_id": UNIT_ONE_GRADE, "context_id": COURSE, "grade_state_name": "pass"}
@@ -279,7 +302,7 @@ def test_a_compacted_log_gives_every_process_the_state_the_whole_log_gives(
     assert made[0] == made[1]  # the snapshot kept where the ObjectIds were
     created = [app.post(DC_LIST, json={"userId": "u", "offeringId": "o"}, headers=AUTH) for app in late]
     assert [response.status_code for response in created] == [201, 201]
-    assert created[0].get_json() == created[1].get_json()
+    assert new_id(created[0]) == new_id(created[1])
     assert compacted[0].get("/__admin/state").get_json() == late[0].get("/__admin/state").get_json()
 
     # a process left behind by writes the log no longer holds goes on from the snapshot: writing …
@@ -356,13 +379,11 @@ def test_every_key_of_a_session_expires_with_it(
 
 def test_a_server_on_the_same_fixtures_keeps_the_world(mock: Callable[..., FlaskClient]) -> None:
     first = mock()
-    response = first.post(DC_LIST, json={"userId": "u", "offeringId": "o"}, headers=AUTH)
-    assert response.status_code == 201
-    created = response.get_json()
+    created = new_id(first.post(DC_LIST, json={"userId": "u", "offeringId": "o"}, headers=AUTH))
     rule = {"name": "r", "api": "fullfabric", "respond": {"status": 500}}
     assert first.post("/__admin/failures", json=rule).status_code == 201
     joining = mock()
-    assert ids(joining, "userId=u") == [created["id"]]
+    assert ids(joining, "userId=u") == [created]
     assert len(joining.get("/__admin/failures").get_json()) == 1
 
 
@@ -390,10 +411,12 @@ def test_a_write_racing_a_reset_lands_after_it(pair: tuple[FlaskClient, FlaskCli
 
 
 def test_eight_threads_on_each_of_two_servers_lose_nothing_and_a_reset_is_seen_by_both(
-    live_server: Any, redis_server: RedisServer, redis_prefix: str
+    live_server: Any, redis_server: RedisServer, redis_prefix: str, fixtures: Path
 ) -> None:
     env = {"MOCKSERVER_STORE_PREFIX": redis_prefix.replace("[", "(").replace("]", ")")}
-    servers = [live_server("--store", redis_server.url, env=env) for _ in range(2)]
+    servers = [
+        live_server("--store", redis_server.url, "--fixtures", str(fixtures), env=env) for _ in range(2)
+    ]
     with httpx.Client() as http:
         before = listed(http, servers[0].url)
     start = threading.Barrier(16)
@@ -404,9 +427,7 @@ def test_eight_threads_on_each_of_two_servers_lose_nothing_and_a_reset_is_seen_b
             start.wait()
             for number in range(10):
                 body = {"userId": f"u-{worker}", "offeringId": f"o-{number}"}
-                answer = http.post(DC_LIST, json=body, headers=AUTH)
-                assert answer.status_code == 201
-                created.append(answer.json()["id"])
+                created.append(new_id(http.post(DC_LIST, json=body, headers=AUTH)))
 
     threads = [threading.Thread(target=post, args=(servers[worker % 2].url, worker)) for worker in range(16)]
     for thread in threads:

@@ -34,6 +34,25 @@ def registration(number: int, user: str, offering: str, status: str, **fields: A
     }
 
 
+@pytest.fixture(autouse=True)
+def digitalchalk_catalogue(mockserver: Any) -> None:
+    """The DigitalChalk users and offerings of MAPPING, in each test's session: the mock checks that a
+    registration names a user and an offering that exist."""
+    users = [
+        {
+            "id": user,
+            "firstName": user.removeprefix("u-").title(),
+            "lastName": "Example",
+            "email": f"{user.removeprefix('u-')}@example.org",
+            "createdDate": "2024-01-02T08:00:00Z",
+        }
+        for user in MAPPING.profiles
+    ]
+    offerings = [{"id": offering, "title": offering.removeprefix("o-").title()} for offering in MAPPING.units]
+    mockserver.add("digitalchalk", "users", users)
+    mockserver.add("digitalchalk", "offerings", offerings)
+
+
 @pytest.fixture
 def digitalchalk(mockserver: Any) -> Iterator[DigitalChalk]:
     client = DigitalChalk(mockserver.digitalchalk_url, "3f2b8c1e-5d4a-4e6b-9c7d-1a2b3c4d5e6f", page_size=2)
