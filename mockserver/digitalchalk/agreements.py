@@ -98,15 +98,13 @@ class Agreements:
             self._answers[(user_id, agreement_type)] = (agreed, when)
         return self.of_user(user_id, agreement_type)
 
-    def dump(self, user_ids: Iterable[str]) -> dict[str, Any]:
-        """Both collections in the fixture file's format (`enabled` written when false); the answers of
-        the users in `user_ids` only (a deleted user's answers go with them)."""
-        kept = set(user_ids)
+    def dump(self) -> dict[str, Any]:
+        """Both collections in the fixture file's format (`enabled` written when false). A deleted user's
+        answers stay, as the user does (flagged), as history."""
         with self._lock:
             answers = [
                 {"userId": user_id, "type": kind, "agreed": agreed, "agreedDate": date}
                 for (user_id, kind), (agreed, date) in self._answers.items()
-                if user_id in kept
             ]
         return {
             "agreements": [

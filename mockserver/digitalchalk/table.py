@@ -194,11 +194,10 @@ class DigitalChalkTable:
 
     def dump(self) -> dict[str, Any]:
         with self._lock:
-            users = self.users.dump()
             return {
                 "tokens": [{"token": token, "state": state} for token, state in self.tokens.items()],
                 **self.catalogue.dump(),
                 "registrations": [dict(body) for body in self._bodies],
-                "users": users,
-                **self.agreements.dump(user["id"] for user in users),
+                "users": self.users.dump(),
+                **self.agreements.dump(),
             }
