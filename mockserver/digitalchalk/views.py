@@ -251,7 +251,7 @@ UPDATE_FIELDS = frozenset({"grade", "status"})
 
 def _found(registration: Mapping[str, Any] | None, registration_id: str) -> Mapping[str, Any]:
     if registration is None:
-        raise RequestFailed(404, f"Registration {registration_id} not found")
+        raise RequestFailed(404, NOT_FOUND)
     return registration
 
 

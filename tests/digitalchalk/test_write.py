@@ -68,7 +68,7 @@ def test_an_unknown_id_is_404_in_the_vendors_shape(client: FlaskClient) -> None:
         client.put(f"{DC_LIST}/nope", json={"grade": 50}, headers=AUTH),
     ):
         assert response.status_code == 404
-        assert response.get_json() == {"errors": ["Registration nope not found"]}
+        assert response.get_json() == {"errors": ["No resource exists with the given id."]}
 
 
 @pytest.mark.parametrize(
