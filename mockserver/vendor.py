@@ -115,6 +115,9 @@ class Vendor:
     # Further URL prefixes the blueprint serves at, besides its own (each registered as `<blueprint>_<n>`,
     # so that `url_for(".endpoint")` writes links under the prefix the request came by).
     also_at: tuple[str, ...] = ()
+    # By collection, the fields whose values repeat across a large fixture file's records: one copy of
+    # each value is kept as the file loads (a million registrations name a few thousand offerings).
+    shared_values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from . import offerings as offerings  # its views, on the blueprint
 from . import users_views as users_views  # its views, on the blueprint
 from . import views
 from .commands import COMMANDS
+from .domain import REPEATED_FIELDS
 from .generate import generate
 from .repeat import RepeatedLists
 from .schemas import DigitalChalkFixtureSchema
@@ -45,4 +46,9 @@ VENDOR = Vendor(
     generate=generate,
     middleware=RepeatedLists,
     also_at=views.BASE_PATHS[1:],
+    shared_values={
+        "registrations": REPEATED_FIELDS,
+        "users": ("id", "firstName", "lastName", "locale"),  # the id: the one its registrations name
+        "userAgreements": ("userId", "type", "agreedDate"),
+    },
 )

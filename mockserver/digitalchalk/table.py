@@ -45,7 +45,7 @@ class DigitalChalkTable:
         self._bodies = [wire_body(fields, strings) for fields in fixture["registrations"]]
         self._dates = {name: instant_column(self._bodies, name) for name in DATE_FIELDS}
         self._index = RegistrationIndex(self._bodies, self._dates)
-        self.users = Users(fixture.get("users", ()))
+        self.users = Users(fixture.get("users", ()), strings)
         self.agreements = Agreements(fixture.get("agreements", ()), fixture.get("userAgreements", ()))
         self._rows_by_id: dict[str, int] | None = None  # built on first use: a million ids cost memory
         self._lock = threading.RLock()

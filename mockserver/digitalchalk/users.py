@@ -152,11 +152,18 @@ class Users:
     Tables share their users until one writes them (`fresh` marks them shared, `copy` gives a writer its
     own). A body is never changed in place: a change makes a new one."""
 
-    def __init__(self, records: Iterable[Mapping[str, Any]] = ()) -> None:
+    def __init__(
+        self, records: Iterable[Mapping[str, Any]] = (), strings: dict[str, str] | None = None
+    ) -> None:
+        """With `strings` (the registrations' shared values), a user's id is the one its registrations
+        hold, and names, locales and a username that is the email are shared too: 200,000 users cost
+        tens of megabytes less."""
         self._bodies: dict[str, dict[str, Any]] = {}
         self._deleted: dict[str, dict[str, Any]] = {}  # in order of deletion
         for record in records:
             body = user_body(record)
+            if strings is not None:
+                _share(body, strings)
             (self._deleted if record.get("deleted") else self._bodies)[body["id"]] = body
         # Built on first use: the instants of each user's dates, and the ids by email and by username
         # (lowercased), for whoever filters by date or writes.
@@ -291,6 +298,18 @@ class Users:
             for name in ("email", "username"):
                 if name in body and self._names[name].get(body[name].lower()) == body["id"]:
                     del self._names[name][body[name].lower()]
+
+
+def _share(body: dict[str, Any], strings: dict[str, str]) -> None:
+    for name in SHARED_FIELDS:
+        if name in body:
+            body[name] = strings.setdefault(body[name], body[name])
+    if body.get("username") == body["email"]:
+        body["username"] = body["email"]
+
+
+# The fields many users have the same value of (or, for the id, their registrations hold).
+SHARED_FIELDS = ("id", "firstName", "lastName", "locale")
 
 
 def _instants(body: Mapping[str, Any]) -> tuple[int, int]:
