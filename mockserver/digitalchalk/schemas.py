@@ -30,6 +30,12 @@ from mockserver.digitalchalk.values import DateFilter, Timestamp, vendor_id
 from mockserver.schemas import FixtureSchema, Number, PlainList, QueryInteger, TokenSchema
 
 from .catalogue_schemas import OfferingCategorySchema, OfferingSchema, catalogue_problems
+from .userfields_schemas import (
+    UserFieldCategorySchema,
+    UserFieldSchema,
+    UserFieldValuesSchema,
+    userfield_problems,
+)
 
 _STATUS_ERROR = "must be one of " + ", ".join(STATUSES)
 
@@ -157,10 +163,18 @@ class DigitalChalkFixtureSchema(FixtureSchema):
     offerings = fields.List(fields.Nested(OfferingSchema), load_default=list)
     registrations = PlainList(RegistrationSchema, _plainly_valid, load_default=list)
     users = PlainList(UserSchema, _plainly_valid_user, load_default=list)
+    userFieldCategories = fields.List(fields.Nested(UserFieldCategorySchema), load_default=list)
+    userFields = fields.List(fields.Nested(UserFieldSchema), load_default=list)
+    userFieldValues = fields.List(fields.Nested(UserFieldValuesSchema), load_default=list)
 
     @validates_schema
     def catalogue_refers_rightly(self, data: dict[str, Any], **kwargs: Any) -> None:
         if self.check_references and (errors := catalogue_problems(data)):
+            raise ValidationError(errors)
+
+    @validates_schema
+    def userfields_refer_rightly(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if self.check_references and (errors := userfield_problems(data)):
             raise ValidationError(errors)
 
     @validates_schema

@@ -12,6 +12,7 @@ from .catalogue import Catalogue
 from .domain import DATE_FIELDS, MISSING, Page, RegistrationQuery, instant_column, instant_of, wire_body
 from .index import RegistrationIndex
 from .list_cache import Answers
+from .userfields import UserFields
 from .users import Users
 
 
@@ -32,6 +33,7 @@ class DigitalChalkTable:
         self._dates = {name: instant_column(self._bodies, name) for name in DATE_FIELDS}
         self._index = RegistrationIndex(self._bodies, self._dates)
         self.users = Users(fixture.get("users", ()))
+        self.userfields = UserFields(fixture)  # categories, fields, values: shared as the users are
         self._rows_by_id: dict[str, int] | None = None  # built on first use: a million ids cost memory
         self._lock = threading.RLock()
         self.answers = Answers()  # a new one at every change: what it kept answered the table before
@@ -47,7 +49,7 @@ class DigitalChalkTable:
         return self.copy() if self._shared else self
 
     def records(self) -> int:
-        return len(self._bodies) + len(self.users) + len(self.catalogue)
+        return len(self._bodies) + len(self.users) + len(self.catalogue) + len(self.userfields)
 
     def registrations(self) -> int:
         return len(self._bodies)
@@ -65,6 +67,7 @@ class DigitalChalkTable:
             table._dates = {name: array("q", column) for name, column in self._dates.items()}
             table._index = self._index.copy()
             table.users = self.users.fresh()
+            table.userfields = self.userfields.fresh()
             table._rows_by_id = None if self._rows_by_id is None else dict(self._rows_by_id)
         table._lock = threading.RLock()
         table.answers = Answers()
@@ -77,6 +80,13 @@ class DigitalChalkTable:
             if self.users.shared:
                 self.users = self.users.copy()
             return self.users
+
+    def own_userfields(self) -> UserFields:
+        """This table's user fields (and categories and values), to write: copied first when shared."""
+        with self._lock:
+            if self.userfields.shared:
+                self.userfields = self.userfields.copy()
+            return self.userfields
 
     def query(self, query: RegistrationQuery) -> Page:
         """The registrations matching every filter of `query`, paged; through the indexes, not a scan."""
@@ -145,4 +155,5 @@ class DigitalChalkTable:
                 **self.catalogue.dump(),
                 "registrations": [dict(body) for body in self._bodies],
                 "users": self.users.dump(),
+                **self.userfields.dump(self.users.get),
             }
