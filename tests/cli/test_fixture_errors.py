@@ -114,6 +114,9 @@ def test_a_vendor_without_a_file_starts_empty(tmp_path: Path) -> None:
         "offerings": [],
         "registrations": [],
         "users": [],
+        "userFieldCategories": [],
+        "userFields": [],
+        "userFieldValues": [],
     }
     assert fixtures.data["fullfabric"]["profiles"] == []
     assert fixtures.sources == {"fullfabric": None, "digitalchalk": None}
