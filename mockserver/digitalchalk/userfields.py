@@ -75,8 +75,6 @@ WRITABLE_FIELDS = frozenset(
         "message",
     )
 )
-# What a built-in (`readOnly`) field keeps whatever a PUT says: its definition.
-FIXED_WHEN_BUILT_IN = ("type", "name", "options", "constraints")
 # Derived from the category: served, never kept in a dump.
 CATEGORY_NAMES = ("categoryName", "categoryType")
 
@@ -158,7 +156,7 @@ def _one_of(name: str, value: Any, allowed: Iterable[str]) -> str | None:
 
 def _options(value: Any) -> tuple[list[dict[str, Any]] | None, str | None]:
     """A field's options, each `{name, selected}` (`selected` false unless given), or the problem."""
-    problem = "options must be an array of objects {name, selected}, each name a distinct non-empty string"
+    problem = "options must be an array of objects {name, selected}, each name a non-empty string"
     if not isinstance(value, list):
         return None, problem
     options: list[dict[str, Any]] = []
@@ -169,8 +167,6 @@ def _options(value: Any) -> tuple[list[dict[str, Any]] | None, str | None]:
         if not isinstance(name, str) or not name or not isinstance(selected, bool):
             return None, problem
         options.append({"name": name, "selected": selected})
-    if len({option["name"] for option in options}) != len(options):
-        return None, problem
     return options, None
 
 
@@ -244,13 +240,10 @@ def userfield_definition(
                 problems.append(check.problem)
             else:
                 fields[name] = kept
-    field_type = fields.get("type", None if current is None else current["type"])
-    if "options" in body:
+    if "options" in body:  # kept on any field; dropdown, radiobuttons and checkboxes check values by them
         options, problem = _options(body["options"])
         if problem:
             problems.append(problem)
-        elif field_type is not None and field_type not in CHOICE_TYPES:
-            problems.append("options are for dropdown, radiobuttons and checkboxes fields only")
         else:
             fields["options"] = options
     category, problem = _category(body, categories)
@@ -260,10 +253,6 @@ def userfield_definition(
         fields.update(categoryId=category["id"], categoryName=category["name"], categoryType=category["type"])
     elif creating:
         problems.append("categoryId or categoryName is required")
-    if current is not None and current.get("readOnly"):
-        fixed = [name for name in FIXED_WHEN_BUILT_IN if name in fields and fields[name] != current.get(name)]
-        if fixed:
-            problems.append(f"{' and '.join(fixed)} of a built-in user field cannot change")
     if problems:
         raise InvalidUserField("Invalid user field: " + "; ".join(problems) + ".")
     return fields
@@ -304,7 +293,7 @@ def value_problem(field: Mapping[str, Any], value: Any) -> str | None:
             return "must be a string"
         if field_type == "email":
             return email_problem(value)
-        if names and field_type != "text" and value not in names:
+        if names and field_type in CHOICE_TYPES and value not in names:
             return "must be one of the field's options: " + ", ".join(names)
         return None
     if field_type in ("number", "decimal"):

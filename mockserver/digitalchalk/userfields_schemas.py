@@ -13,7 +13,6 @@ from mockserver.schemas import MAX_JSON_DEPTH, QueryInteger, nested_deeper
 from .catalogue_schemas import StrictBoolean, Whole
 from .userfields import (
     CATEGORY_TYPES,
-    CHOICE_TYPES,
     ORIENTATIONS,
     SIZES,
     TYPES,
@@ -88,9 +87,9 @@ class UserFieldValuesSchema(Schema):
 
 def userfield_problems(data: dict[str, Any]) -> dict[str, Any]:
     """How user field records disagree with each other or the users: a repeated id, a field whose category
-    does not exist (or whose category name or type is not its category's), options on a field of another
-    type, a user named twice or not at all, a value of an unknown field or of the wrong type. Marshmallow's
-    error messages by path (none: `{}`)."""
+    does not exist (or whose category name or type is not its category's), a user named twice or not at
+    all, a value of an unknown field or of the wrong type. Marshmallow's error messages by path (none:
+    `{}`)."""
     errors: dict[str, dict[int, dict[str, Any]]] = {}
 
     def problem(collection: str, index: int, name: str, message: str) -> None:
@@ -128,16 +127,6 @@ def userfield_problems(data: dict[str, Any]) -> dict[str, Any]:
             for name, own in (("categoryName", "name"), ("categoryType", "type")):
                 if field.get(name) is not None and field[name] != category[own]:
                     problem("userFields", index, name, f"Must be its category's {own}, {category[own]}.")
-        if field.get("options") is not None and field["type"] not in CHOICE_TYPES:
-            problem(
-                "userFields",
-                index,
-                "options",
-                "Only dropdown, radiobuttons and checkboxes fields have options.",
-            )
-        names = [option["name"] for option in field.get("options") or ()]
-        if len(set(names)) != len(names):
-            problem("userFields", index, "options", "Option names must be distinct.")
     users = {user["id"] for user in data.get("users", [])}
     seen: dict[str, int] = {}
     for index, entry in enumerate(data.get("userFieldValues", [])):
