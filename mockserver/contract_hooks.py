@@ -11,6 +11,13 @@ it judges.
 DigitalChalk users: an email or username another user has is refused (case ignored); each valid one
 generated is made unique (`u<n>x` put before it), which keeps it valid.
 
+DigitalChalk user fields: a field's category must exist, a value's field must exist and take that kind
+of value, and a category holding fields cannot be deleted. A valid `categoryId` or `categoryName`
+generated becomes the default fixtures' public category; each valid value goes to a default field of
+its kind (a string to a built-in text field, a boolean to the checkbox, a number to the decimal, an
+array to the checkboxes without options); a delete of those fields or of a default category is sent
+for an id that does not exist (`404`), and an update does not give the optionless checkboxes options.
+
 Load with `SCHEMATHESIS_HOOKS=mockserver.contract_hooks`.
 """
 
@@ -71,6 +78,7 @@ _ANY = re.compile(".", re.S)
 @schemathesis.hook
 def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     """Just before sending, so that every phase's cases are made unique, reused values included."""
+    _userfields(case)
     body = case.body
     if not isinstance(body, dict) or not _USERS.match(str(case.operation.path)):
         return
@@ -86,3 +94,58 @@ def filter_body(context: Any, body: Any) -> bool:
     if operation is None or not str(operation.path).startswith("/__admin/failures"):
         return True
     return not (isinstance(body, dict) and body.get("api") == "admin")
+
+
+_USERFIELDS = re.compile(r"/dc/api/v5/userfields(?:/\{id\})?\Z")
+_VALUES = re.compile(r"/dc/api/v5/users/\{id\}/userfieldvalues\Z")
+_CATEGORIES = re.compile(r"/dc/api/v5/userfieldcategories/\{id\}\Z")
+CONTACT = "cedb6ca9f8331ea9b89a9be74c0d17ec"  # the default fixtures' public category
+BIOGRAPHICAL = "abfb646ab1ea1c46f0c9c6240a604df1"  # and their private one
+TEXT_FIELDS = (  # Phone Number, Street 1, Street 2, City, State/Province, Postal Code
+    "99b5396fc23ebd422cdc751d457ede83",
+    "ee11283c01fc62b4ed0598bfdb18399a",
+    "f1bff48aac32847a06837577acfd30b6",
+    "a0b339f3cee02fd12f47c9871de983c9",
+    "d46d8a7e17dc10e091f8a55e1405df63",
+    "230a319aa90e9fcffed4ed636a443c78",
+)
+CHECKBOX = "816e9ceb2a880757dec5ba66f54f766f"
+DECIMAL = "3223ac7baa0ddd78c907932e4e404429"
+CHECKBOXES = "510325c85b5b58155f590a345423196a"  # without options: any strings
+_KEPT = frozenset((CONTACT, BIOGRAPHICAL, *TEXT_FIELDS, CHECKBOX, DECIMAL, CHECKBOXES))
+_NOWHERE = "0" * 32
+
+
+def _userfields(case: Any) -> None:
+    path, method, body = str(case.operation.path), str(case.method).upper(), case.body
+    parameters = case.path_parameters if isinstance(case.path_parameters, dict) else {}
+    if method == "DELETE" and (_USERFIELDS.match(path) or _CATEGORIES.match(path)):
+        if parameters.get("id") in _KEPT:
+            parameters["id"] = _NOWHERE
+    elif _USERFIELDS.match(path) and isinstance(body, dict):
+        if isinstance(body.get("categoryId"), str) and body["categoryId"]:
+            body["categoryId"] = CONTACT
+        if isinstance(body.get("categoryName"), str) and body["categoryName"]:
+            body["categoryName"] = "Contact Information"
+        if parameters.get("id") == CHECKBOXES:
+            body.pop("options", None)
+    elif _VALUES.match(path) and method == "PUT" and isinstance(body, dict):
+        # An invalid entry (an empty key, a value no field takes) stays as it is: it stays invalid.
+        valid = [(key, value) for key, value in body.items() if key and _field_for(value, 0)]
+        invalid = {key: value for key, value in body.items() if not (key and _field_for(value, 0))}
+        body.clear()
+        body.update({_field_for(value, index): value for index, (_, value) in enumerate(valid)})
+        body.update(invalid)
+
+
+def _field_for(value: Any, index: int) -> str | None:
+    """A default field taking a value of this kind (None: no field takes it)."""
+    if value is None or isinstance(value, str):
+        return TEXT_FIELDS[index % len(TEXT_FIELDS)]
+    if isinstance(value, bool):
+        return CHECKBOX
+    if isinstance(value, int | float):
+        return DECIMAL
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return CHECKBOXES
+    return None

@@ -22,6 +22,7 @@ FIELDS = f"{BASE}/userfields"
 CLOCK = "2024-03-05T09:28:10Z"
 CONTACT = "cedb6ca9f8331ea9b89a9be74c0d17ec"  # public: the built-in fields
 BIO = "abfb646ab1ea1c46f0c9c6240a604df1"  # private: the custom fields
+EMERGENCY = "cb2bda2add8016b1a7f8efff5ff10bb9"  # private, empty
 PHONE = "99b5396fc23ebd422cdc751d457ede83"
 BUILT_IN = [
     PHONE,
@@ -82,13 +83,20 @@ def test_categories_list_public_first_then_by_order_index(client: FlaskClient) -
                 "orderIndex": 1,
                 "createdDate": "2012-01-15T10:00:00Z",
             },
+            {
+                "id": EMERGENCY,
+                "type": "private",
+                "name": "Emergency Contact",
+                "orderIndex": 2,
+                "createdDate": "2012-02-01T10:00:00Z",
+            },
         ]
     }
     private_first = {"id": "p0", "type": "private", "name": "Early", "orderIndex": 0}
     public_last = {"id": "p9", "type": "public", "name": "Late", "orderIndex": 9}
     added = client.post("/__admin/state/digitalchalk/userFieldCategories", json=[private_first, public_last])
     assert added.status_code == 201, added.get_json()
-    assert listed(client, CATEGORIES) == [CONTACT, "p9", "p0", BIO]
+    assert listed(client, CATEGORIES) == [CONTACT, "p9", "p0", BIO, EMERGENCY]
 
 
 @pytest.mark.parametrize(
@@ -96,10 +104,10 @@ def test_categories_list_public_first_then_by_order_index(client: FlaskClient) -
     [
         ("name=INFORMATION", [CONTACT, BIO]),
         ("name=bio", [BIO]),
-        ("type=private", [BIO]),
+        ("type=private", [BIO, EMERGENCY]),
         ("type=public&name=bio", []),
-        ("createdDate=2012", [BIO]),
-        ("createdDate=[,2011-12]", [CONTACT]),
+        ("createdDate=2012", [BIO, EMERGENCY]),
+        ("createdDate=[,2012-01]", [CONTACT, BIO]),
     ],
 )
 def test_category_filters_are_anded(client: FlaskClient, query: str, expected: list[str]) -> None:
@@ -146,7 +154,7 @@ def test_a_category_holding_fields_is_not_deleted_and_an_empty_one_is(client: Fl
     assert refused.get_json() == {
         "errors": ["This user field category still holds user fields: delete them or move them first."]
     }
-    assert listed(client, CATEGORIES) == [CONTACT, BIO]
+    assert listed(client, CATEGORIES) == [CONTACT, BIO, EMERGENCY]
     for field_id in CUSTOM:
         assert client.delete(f"{FIELDS}/{field_id}", headers=headers).status_code == 204
     deleted = client.delete(f"{CATEGORIES}/{BIO}", headers=headers)
