@@ -389,6 +389,8 @@ class UserFields:
             values["options"] = [
                 {"name": o["name"], "selected": o.get("selected") or False} for o in values["options"]
             ]
+        for name in CATEGORY_NAMES:  # the category's: never the record's own
+            values.pop(name, None)
         category = self._categories.get(record.get("categoryId") or "")
         if category is not None:
             values.update(categoryName=category["name"], categoryType=category["type"])
