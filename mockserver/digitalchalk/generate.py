@@ -27,6 +27,8 @@ from mockserver.fixtures.generate import (
     sample,
 )
 
+from .userfields_generate import generate_userfields
+
 if TYPE_CHECKING:
     from faker import Faker
 
@@ -140,6 +142,7 @@ def _digitalchalk(
         "offerings": catalogue,
         "registrations": Registrations(rows),
         "users": people,
+        **generate_userfields(Random(f"{rng.random()}:userfields"), fake, people),
     }
 
 
