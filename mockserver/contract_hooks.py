@@ -13,10 +13,10 @@ generated is made unique (`u<n>x` put before it), which keeps it valid.
 
 DigitalChalk user fields: a field's category must exist, a value's field must exist and take that kind
 of value, and a category holding fields cannot be deleted. A valid `categoryId` or `categoryName`
-generated becomes the default fixtures' public category; each valid value goes to a default field of
-its kind (a string to a built-in text field, a boolean to the checkbox, a number to the decimal, an
-array to the checkboxes without options); a delete of those fields or of a default category is sent
-for an id that does not exist (`404`), and an update does not give the optionless checkboxes options.
+generated becomes the default fixtures' public category; each valid value goes to a built-in text
+field, written as a string (a built-in field is never deleted, only taken off the form, and it still
+takes values); a delete of a default category (refused while it holds fields) is sent for an id that
+does not exist (`404`).
 
 Load with `SCHEMATHESIS_HOOKS=mockserver.contract_hooks`.
 """
@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import calendar
 import itertools
+import json
 import re
 from typing import Any
 
@@ -109,17 +110,14 @@ TEXT_FIELDS = (  # Phone Number, Street 1, Street 2, City, State/Province, Posta
     "d46d8a7e17dc10e091f8a55e1405df63",
     "230a319aa90e9fcffed4ed636a443c78",
 )
-CHECKBOX = "816e9ceb2a880757dec5ba66f54f766f"
-DECIMAL = "3223ac7baa0ddd78c907932e4e404429"
-CHECKBOXES = "510325c85b5b58155f590a345423196a"  # without options: any strings
-_KEPT = frozenset((CONTACT, BIOGRAPHICAL, *TEXT_FIELDS, CHECKBOX, DECIMAL, CHECKBOXES))
+_KEPT = frozenset((CONTACT, BIOGRAPHICAL))
 _NOWHERE = "0" * 32
 
 
 def _userfields(case: Any) -> None:
     path, method, body = str(case.operation.path), str(case.method).upper(), case.body
     parameters = case.path_parameters if isinstance(case.path_parameters, dict) else {}
-    if method == "DELETE" and (_USERFIELDS.match(path) or _CATEGORIES.match(path)):
+    if method == "DELETE" and _CATEGORIES.match(path):
         if parameters.get("id") in _KEPT:
             parameters["id"] = _NOWHERE
     elif _USERFIELDS.match(path) and isinstance(body, dict):
@@ -127,25 +125,24 @@ def _userfields(case: Any) -> None:
             body["categoryId"] = CONTACT
         if isinstance(body.get("categoryName"), str) and body["categoryName"]:
             body["categoryName"] = "Contact Information"
-        if parameters.get("id") == CHECKBOXES:
-            body.pop("options", None)
     elif _VALUES.match(path) and method == "PUT" and isinstance(body, dict):
-        # An invalid entry (an empty key, a value no field takes) stays as it is: it stays invalid.
-        valid = [(key, value) for key, value in body.items() if key and _field_for(value, 0)]
-        invalid = {key: value for key, value in body.items() if not (key and _field_for(value, 0))}
+        # An invalid entry (an empty key, a value of no JSON type a field takes) stays: it stays invalid.
+        valid = [(key, value) for key, value in body.items() if key and _takes(value)]
+        invalid = {key: value for key, value in body.items() if not (key and _takes(value))}
         body.clear()
-        body.update({_field_for(value, index): value for index, (_, value) in enumerate(valid)})
+        body.update(
+            {
+                TEXT_FIELDS[index % len(TEXT_FIELDS)]: value
+                if value is None or isinstance(value, str)
+                else json.dumps(value)
+                for index, (_, value) in enumerate(valid)
+            }
+        )
         body.update(invalid)
 
 
-def _field_for(value: Any, index: int) -> str | None:
-    """A default field taking a value of this kind (None: no field takes it)."""
-    if value is None or isinstance(value, str):
-        return TEXT_FIELDS[index % len(TEXT_FIELDS)]
-    if isinstance(value, bool):
-        return CHECKBOX
-    if isinstance(value, int | float):
-        return DECIMAL
-    if isinstance(value, list) and all(isinstance(item, str) for item in value):
-        return CHECKBOXES
-    return None
+def _takes(value: Any) -> bool:
+    """Whether some field takes a value like this: a string, number, boolean, array of strings, or null."""
+    if isinstance(value, list):  # of distinct strings
+        return all(isinstance(item, str) for item in value) and len(set(value)) == len(value)
+    return value is None or isinstance(value, str | int | float | bool)

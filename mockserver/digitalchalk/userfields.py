@@ -82,7 +82,6 @@ _DATE = re.compile(r"(0[1-9]|1[0-2])/(0[1-9]|[12][0-9]|3[01])/([0-9]{4})\Z")
 DATE_PATTERN = r"^(0[1-9]|1[0-2])/(0[1-9]|[12][0-9]|3[01])/[0-9]{4}$"
 
 NO_SUCH_FIELD = "No user field exists with this id"
-OFF_THE_FORM = "This built-in user field is not on the form: put it in a category first"
 CATEGORY_IN_USE = "This user field category still holds user fields: delete them or move them first."
 
 
@@ -444,12 +443,16 @@ class UserFields:
             self._categories.values(), key=lambda c: (c["type"] != "public", c.get("orderIndex", 0))
         )
 
+    def holds_fields(self, category_id: str) -> bool:
+        with self._lock:
+            return any(field.get("categoryId") == category_id for field in self._fields.values())
+
     def delete_category(self, category_id: str) -> bool:
         """Remove a category that holds no field; whether there was one; `CategoryInUse` if it holds any."""
         with self._lock:
             if category_id not in self._categories:
                 return False
-            if any(field.get("categoryId") == category_id for field in self._fields.values()):
+            if self.holds_fields(category_id):
                 raise CategoryInUse(CATEGORY_IN_USE)
             del self._categories[category_id]
             return True
@@ -534,15 +537,14 @@ class UserFields:
             return {field_id: held[field_id] for field_id in self._fields if field_id in held}
 
     def value_errors(self, values: Mapping[str, Any]) -> dict[str, str]:
-        """Field errors for values to set (`None` clears): an unknown field, one off the form, a bad value."""
+        """Field errors for values to set (`None` clears): an unknown field, or a value it does not take. A
+        built-in field off the form still takes values: it exists."""
         errors: dict[str, str] = {}
         with self._lock:
             for field_id, value in values.items():
                 field = self._fields.get(field_id)
                 if field is None:
                     errors[field_id] = NO_SUCH_FIELD
-                elif "categoryId" not in field:
-                    errors[field_id] = OFF_THE_FORM
                 elif value is not None and (problem := value_problem(field, value)):
                     errors[field_id] = problem
         return errors

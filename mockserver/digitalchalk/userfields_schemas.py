@@ -144,8 +144,6 @@ def userfield_problems(data: dict[str, Any]) -> dict[str, Any]:
             field = userfields.get(field_id)
             if field is None:
                 message = "No user field has this id."
-            elif field.get("categoryId") is None:
-                message = "This built-in user field is not on the form (it has no category)."
             elif value is None:
                 message = "Must not be null: leave the field out."
             else:

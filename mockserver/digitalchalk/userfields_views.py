@@ -21,6 +21,7 @@ from .userfield_commands import (
     UpdateUserField,
 )
 from .userfields import (
+    CATEGORY_IN_USE,
     WRITABLE_FIELDS,
     CategoryInUse,
     InvalidUserField,
@@ -93,7 +94,10 @@ def delete_userfield_category(category_id: str) -> Response:
     """`204`; refused (`400 errors`) while the category holds user fields."""
     _check_parameters(frozenset())
     current = world()
-    _found(current.state("digitalchalk").userfields.category(category_id))
+    userfields: UserFields = current.state("digitalchalk").userfields
+    _found(userfields.category(category_id))
+    if userfields.holds_fields(category_id):  # refused before it is written (and checked again there)
+        raise CategoryInUse(CATEGORY_IN_USE)
     if not current.write(DeleteUserFieldCategory(category_id)):
         raise RequestFailed(404, NOT_FOUND)
     return responses.Response(status=204)
