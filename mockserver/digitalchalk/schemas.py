@@ -34,6 +34,7 @@ from .userfields_schemas import (
     UserFieldCategorySchema,
     UserFieldSchema,
     UserFieldValuesSchema,
+    plainly_valid_values,
     userfield_problems,
 )
 
@@ -165,7 +166,7 @@ class DigitalChalkFixtureSchema(FixtureSchema):
     users = PlainList(UserSchema, _plainly_valid_user, load_default=list)
     userFieldCategories = fields.List(fields.Nested(UserFieldCategorySchema), load_default=list)
     userFields = fields.List(fields.Nested(UserFieldSchema), load_default=list)
-    userFieldValues = fields.List(fields.Nested(UserFieldValuesSchema), load_default=list)
+    userFieldValues = PlainList(UserFieldValuesSchema, plainly_valid_values, load_default=list)
 
     @validates_schema
     def catalogue_refers_rightly(self, data: dict[str, Any], **kwargs: Any) -> None:

@@ -85,6 +85,24 @@ class UserFieldValuesSchema(Schema):
     values = fields.Dict(keys=fields.String(validate=Length(min=1)), required=True)
 
 
+_VALUES_KEYS = frozenset(("userId", "values"))
+
+
+def plainly_valid_values(record: Any) -> bool:
+    """True when `UserFieldValuesSchema` is sure to load `record` unchanged (a third of 200,000 generated
+    users hold values: they load several times faster so). The values themselves are judged against
+    their fields by `userfield_problems`."""
+    if type(record) is not dict or record.keys() != _VALUES_KEYS:
+        return False
+    user_id, values = record["userId"], record["values"]
+    return (
+        type(user_id) is str
+        and user_id != ""
+        and type(values) is dict
+        and all(type(k) is str and k for k in values)
+    )
+
+
 def userfield_problems(data: dict[str, Any]) -> dict[str, Any]:
     """How user field records disagree with each other or the users: a repeated id, a field whose category
     does not exist (or whose category name or type is not its category's), a user named twice or not at
