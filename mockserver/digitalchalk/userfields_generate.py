@@ -25,8 +25,9 @@ def _hex_id(rng: Random) -> str:
 
 def generate_userfields(rng: Random, fake: Faker, users: Sequence[dict[str, Any]]) -> dict[str, list[Any]]:
     """Categories, fields and the values of some of `users`, from `rng` alone (drawn after everything else,
-    so that the rest stays what it was). Addresses come from small pools drawn once: faking one for each
-    of 200,000 users would take longer than the registrations."""
+    so that the rest stays what it was), each record as `/__admin/state` dumps it. Addresses come from
+    small pools drawn once: faking one for each of 200,000 users would take longer than the
+    registrations."""
     created = timestamp(WINDOW_START - between(rng, 30, 365) * 86_400)
     contact, bio = _hex_id(rng), _hex_id(rng)
     categories = [
@@ -54,6 +55,7 @@ def generate_userfields(rng: Random, fake: Faker, users: Sequence[dict[str, Any]
             "orderIndex": index,
             "size": size,
             "categoryId": contact,
+            "required": False,
             "readOnly": True,
             "createdDate": created,
         }
@@ -68,6 +70,8 @@ def generate_userfields(rng: Random, fake: Faker, users: Sequence[dict[str, Any]
             "name": "Receive newsletter",
             "orderIndex": 0,
             "categoryId": bio,
+            "required": False,
+            "readOnly": False,
             "createdDate": custom_created,
         },
         {
@@ -77,7 +81,9 @@ def generate_userfields(rng: Random, fake: Faker, users: Sequence[dict[str, Any]
             "orderIndex": 1,
             "size": "medium",
             "categoryId": bio,
-            "options": [{"name": name} for name in DEPARTMENTS],
+            "required": False,
+            "options": [{"name": name, "selected": False} for name in DEPARTMENTS],
+            "readOnly": False,
             "createdDate": custom_created,
         },
     ]
