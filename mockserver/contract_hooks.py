@@ -17,6 +17,13 @@ user made for it through the API itself (`POST /users`) and an offering that use
 (`GET /offerings?userId=`), so that positive cases are accepted; when the server will not make them (no
 token, say), the body is sent as generated.
 
+DigitalChalk user fields: a field's category must exist, a value's field must exist and take that kind
+of value, and a category holding fields cannot be deleted. A valid `categoryId` or `categoryName`
+generated becomes the default fixtures' public category; each valid value goes to a built-in text
+field, written as a string (a built-in field is never deleted, only taken off the form, and it still
+takes values); a delete of a default category (refused while it holds fields) is sent for an id that
+does not exist (`404`).
+
 Load with `SCHEMATHESIS_HOOKS=mockserver.contract_hooks`.
 """
 
@@ -83,6 +90,7 @@ _REGISTRATIONS = "/dc/api/v5/registrations"
 @schemathesis.hook
 def before_call(context: Any, case: Any, kwargs: dict[str, Any]) -> None:
     """Just before sending, so that every phase's cases are made unique, reused values included."""
+    _userfields(case)
     body = case.body
     if not isinstance(body, dict):
         return
@@ -127,3 +135,54 @@ def _registrable(case: Any, body: dict[str, Any]) -> None:
         return
     if offerings:
         body["userId"], body["offeringId"] = user_id, offerings[0]["id"]
+
+
+_USERFIELDS = re.compile(r"/dc/api/v5/userfields(?:/\{id\})?\Z")
+_VALUES = re.compile(r"/dc/api/v5/users/\{id\}/userfieldvalues\Z")
+_CATEGORIES = re.compile(r"/dc/api/v5/userfieldcategories/\{id\}\Z")
+CONTACT = "cedb6ca9f8331ea9b89a9be74c0d17ec"  # the default fixtures' public category
+BIOGRAPHICAL = "abfb646ab1ea1c46f0c9c6240a604df1"  # and their private one
+TEXT_FIELDS = (  # Phone Number, Street 1, Street 2, City, State/Province, Postal Code
+    "99b5396fc23ebd422cdc751d457ede83",
+    "ee11283c01fc62b4ed0598bfdb18399a",
+    "f1bff48aac32847a06837577acfd30b6",
+    "a0b339f3cee02fd12f47c9871de983c9",
+    "d46d8a7e17dc10e091f8a55e1405df63",
+    "230a319aa90e9fcffed4ed636a443c78",
+)
+_KEPT = frozenset((CONTACT, BIOGRAPHICAL))
+_NOWHERE = "0" * 32
+
+
+def _userfields(case: Any) -> None:
+    path, method, body = str(case.operation.path), str(case.method).upper(), case.body
+    parameters = case.path_parameters if isinstance(case.path_parameters, dict) else {}
+    if method == "DELETE" and _CATEGORIES.match(path):
+        if parameters.get("id") in _KEPT:
+            parameters["id"] = _NOWHERE
+    elif _USERFIELDS.match(path) and isinstance(body, dict):
+        if isinstance(body.get("categoryId"), str) and body["categoryId"]:
+            body["categoryId"] = CONTACT
+        if isinstance(body.get("categoryName"), str) and body["categoryName"]:
+            body["categoryName"] = "Contact Information"
+    elif _VALUES.match(path) and method == "PUT" and isinstance(body, dict):
+        # An invalid entry (an empty key, a value of no JSON type a field takes) stays: it stays invalid.
+        valid = [(key, value) for key, value in body.items() if key and _takes(value)]
+        invalid = {key: value for key, value in body.items() if not (key and _takes(value))}
+        body.clear()
+        body.update(
+            {
+                TEXT_FIELDS[index % len(TEXT_FIELDS)]: value
+                if value is None or isinstance(value, str)
+                else json.dumps(value)
+                for index, (_, value) in enumerate(valid)
+            }
+        )
+        body.update(invalid)
+
+
+def _takes(value: Any) -> bool:
+    """Whether some field takes a value like this: a string, number, boolean, array of strings, or null."""
+    if isinstance(value, list):  # of distinct strings
+        return all(isinstance(item, str) for item in value) and len(set(value)) == len(value)
+    return value is None or isinstance(value, str | int | float | bool)

@@ -1,5 +1,5 @@
-"""DigitalChalk: the v5 API (registrations, users, offerings, agreements) under `/dc/api/v5` and
-`/api/v5`, in its own shapes."""
+"""DigitalChalk: the v5 API (registrations, users, offerings, user fields, agreements) under
+`/dc/api/v5` and `/api/v5`, in its own shapes."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from mockserver.vendor import Vendor, VendorState
 
 from . import agreements_views as agreements_views  # its views, on the blueprint
 from . import offerings as offerings  # its views, on the blueprint
+from . import userfields_views as userfields_views  # its views, on the blueprint
 from . import users_views as users_views  # its views, on the blueprint
 from . import views
 from .commands import COMMANDS
@@ -15,6 +16,7 @@ from .generate import generate
 from .repeat import RepeatedLists
 from .schemas import DigitalChalkFixtureSchema
 from .table import DigitalChalkTable
+from .userfield_commands import USERFIELD_COMMANDS
 
 
 def _describe(state: VendorState) -> str:
@@ -29,7 +31,7 @@ VENDOR = Vendor(
     blueprint=views.bp,
     fixture_schema=DigitalChalkFixtureSchema,
     make_state=DigitalChalkTable,
-    commands=COMMANDS,
+    commands=COMMANDS + USERFIELD_COMMANDS,
     error_response=views.error_response,
     injected_body=views.injected_body,
     partial_body=b'{"results": [{"id": "65ade781cc98d136543678191005431a", "userId": "6629',
@@ -41,6 +43,9 @@ VENDOR = Vendor(
         "users",
         "agreements",
         "userAgreements",
+        "userFieldCategories",
+        "userFields",
+        "userFieldValues",
     ),
     describe=_describe,
     generate=generate,

@@ -28,6 +28,7 @@ from mockserver.fixtures.generate import (
 )
 
 from .agreements_generate import agreement_fixtures
+from .userfields_generate import generate_userfields
 
 if TYPE_CHECKING:
     from faker import Faker
@@ -137,6 +138,7 @@ def _digitalchalk(
     people = _users(fake, rng, users, rows)
     categories, catalogue = _catalogue(Random(f"{rng.random()}:catalogue"), offerings)
     agreements = agreement_fixtures(Random(f"{rng.random()}:agreements"), people, timestamp)
+    userfields = generate_userfields(Random(f"{rng.random()}:userfields"), fake, people)
     return {
         "tokens": [],
         "offeringCategories": categories,
@@ -144,6 +146,7 @@ def _digitalchalk(
         "registrations": Registrations(rows),
         "users": people,
         **agreements,
+        **userfields,
     }
 
 

@@ -37,6 +37,13 @@ from .agreements_schemas import (
     plainly_valid_user_agreement,
 )
 from .catalogue_schemas import OfferingCategorySchema, OfferingSchema, StrictBoolean, catalogue_problems
+from .userfields_schemas import (
+    UserFieldCategorySchema,
+    UserFieldSchema,
+    UserFieldValuesSchema,
+    plainly_valid_values,
+    userfield_problems,
+)
 
 _STATUS_ERROR = "must be one of " + ", ".join(STATUSES)
 
@@ -179,9 +186,18 @@ class DigitalChalkFixtureSchema(FixtureSchema):
         if errors := agreement_problems(data, user_ids):
             raise ValidationError(errors)
 
+    userFieldCategories = fields.List(fields.Nested(UserFieldCategorySchema), load_default=list)
+    userFields = fields.List(fields.Nested(UserFieldSchema), load_default=list)
+    userFieldValues = PlainList(UserFieldValuesSchema, plainly_valid_values, load_default=list)
+
     @validates_schema
     def catalogue_refers_rightly(self, data: dict[str, Any], **kwargs: Any) -> None:
         if self.check_references and (errors := catalogue_problems(data)):
+            raise ValidationError(errors)
+
+    @validates_schema
+    def userfields_refer_rightly(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if self.check_references and (errors := userfield_problems(data)):
             raise ValidationError(errors)
 
     @validates_schema

@@ -26,6 +26,7 @@ from .domain import (
 )
 from .index import RegistrationIndex
 from .list_cache import Answers
+from .userfields import UserFields
 from .users import Users
 
 
@@ -47,6 +48,7 @@ class DigitalChalkTable:
         self._index = RegistrationIndex(self._bodies, self._dates)
         self.users = Users(fixture.get("users", ()), strings)
         self.agreements = Agreements(fixture.get("agreements", ()), fixture.get("userAgreements", ()))
+        self.userfields = UserFields(fixture)  # categories, fields, values: shared as the users are
         self._rows_by_id: dict[str, int] | None = None  # built on first use: a million ids cost memory
         self._lock = threading.RLock()
         self.answers = Answers()  # a new one at every change: what it kept answered the table before
@@ -62,7 +64,9 @@ class DigitalChalkTable:
         return self.copy() if self._shared else self
 
     def records(self) -> int:
-        return len(self._bodies) + len(self.users) + len(self.catalogue) + len(self.agreements)
+        return (
+            len(self._bodies) + len(self.users) + len(self.catalogue) + len(self.agreements) + len(self.userfields)
+        )
 
     def registrations(self) -> int:
         return len(self._bodies)
@@ -81,6 +85,7 @@ class DigitalChalkTable:
             table._index = self._index.copy()
             table.users = self.users.fresh()
             table.agreements = self.agreements.fresh()
+            table.userfields = self.userfields.fresh()
             table._rows_by_id = None if self._rows_by_id is None else dict(self._rows_by_id)
         table._lock = threading.RLock()
         table.answers = Answers()
@@ -100,6 +105,13 @@ class DigitalChalkTable:
             if self.agreements.shared:
                 self.agreements = self.agreements.copy()
             return self.agreements
+
+    def own_userfields(self) -> UserFields:
+        """This table's user fields (and categories and values), to write: copied first when shared."""
+        with self._lock:
+            if self.userfields.shared:
+                self.userfields = self.userfields.copy()
+            return self.userfields
 
     def query(self, query: RegistrationQuery) -> Page:
         """The registrations matching every filter of `query`, paged; through the indexes, not a scan."""
@@ -200,4 +212,5 @@ class DigitalChalkTable:
                 "registrations": [dict(body) for body in self._bodies],
                 "users": self.users.dump(),
                 **self.agreements.dump(),
+                **self.userfields.dump(self.users.get),
             }

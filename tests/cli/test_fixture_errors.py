@@ -144,6 +144,9 @@ def test_a_vendor_without_a_file_starts_empty(tmp_path: Path) -> None:
         "users": [],
         "agreements": [],
         "userAgreements": [],
+        "userFieldCategories": [],
+        "userFields": [],
+        "userFieldValues": [],
     }
     assert fixtures.data["fullfabric"]["profiles"] == []
     assert fixtures.sources == {"fullfabric": None, "digitalchalk": None}

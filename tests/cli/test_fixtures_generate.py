@@ -20,6 +20,7 @@ from click.testing import CliRunner
 from mockserver.app import create_app
 from mockserver.cli import main
 from mockserver.digitalchalk.domain import STATUSES, parse_timestamp
+from mockserver.digitalchalk.userfields import value_problem
 from mockserver.fixtures.generate import AS_OF, WINDOW_START
 
 from ..conftest import AUTH, DC_LIST, FF_AUTH, ROOT, ff_path
@@ -110,12 +111,16 @@ def test_files_hold_one_record_per_line(generated: Path, data: dict[str, Any]) -
     assert lines[users - 1] == "  ],"
     records = [json.loads(line.strip().rstrip(",")) for line in lines[start + 1 : users - 1]]
     assert records == data["digitalchalk"]["registrations"]
-    agreements = lines.index('  "agreements": [')  # after the users: agreements, then the answers
+    agreements = lines.index('  "agreements": [')  # after the users: agreements, answers, user fields
     records = [json.loads(line.strip().rstrip(",")) for line in lines[users + 1 : agreements - 1]]
     assert records == data["digitalchalk"]["users"]
     answers = lines.index('  "userAgreements": [')
-    records = [json.loads(line.strip().rstrip(",")) for line in lines[answers + 1 : -2]]
+    categories = lines.index('  "userFieldCategories": [')
+    records = [json.loads(line.strip().rstrip(",")) for line in lines[answers + 1 : categories - 1]]
     assert records == data["digitalchalk"]["userAgreements"]
+    values = lines.index('  "userFieldValues": [')
+    records = [json.loads(line.strip().rstrip(",")) for line in lines[values + 1 : -2]]
+    assert records == data["digitalchalk"]["userFieldValues"]
     offerings = lines.index('  "offerings": [')
     records = [json.loads(line.strip().rstrip(",")) for line in lines[offerings + 1 : start - 1]]
     assert records == data["digitalchalk"]["offerings"]
@@ -218,6 +223,32 @@ def test_digitalchalk_users_answered_agreements_when_they_logged_in(data: dict[s
     assert 0.75 * logged_in < kinds["standard", True] < 0.95 * logged_in
     assert kinds["standard", False] == 0
     assert 0 < kinds["custom", False] < kinds["custom", True] < 0.7 * logged_in
+
+
+def test_digitalchalk_user_fields_are_the_built_in_ones_and_values_fit_them(data: dict[str, Any]) -> None:
+    """The built-in contact fields in a public category, two custom ones, and a third of the users (about)
+    holding values, each of a field that exists and of its type."""
+    dc = data["digitalchalk"]
+    categories = {category["id"]: category for category in dc["userFieldCategories"]}
+    fields = {field["id"]: field for field in dc["userFields"]}
+    built_in = [field for field in dc["userFields"] if field.get("readOnly")]
+    assert [field["name"] for field in built_in] == [
+        "Phone Number",
+        "Street 1",
+        "Street 2",
+        "City",
+        "State/Province",
+        "Postal Code",
+    ]
+    assert {categories[field["categoryId"]]["type"] for field in built_in} == {"public"}
+    assert {field["type"] for field in fields.values()} == {"text", "checkbox", "dropdown"}
+    users = {user["id"] for user in dc["users"]}
+    holders = [entry["userId"] for entry in dc["userFieldValues"]]
+    assert len(set(holders)) == len(holders) and set(holders) <= users
+    assert len(users) / 4 < len(holders) < len(users) / 2.5
+    for entry in dc["userFieldValues"]:
+        for field_id, value in entry["values"].items():
+            assert value_problem(fields[field_id], value) is None, (field_id, value)
 
 
 def assert_dates_fit_the_status(registration: dict[str, Any]) -> None:
