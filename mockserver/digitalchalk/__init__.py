@@ -55,5 +55,6 @@ VENDOR = Vendor(
         "registrations": REPEATED_FIELDS,
         "users": ("id", "firstName", "lastName", "locale"),  # the id: the one its registrations name
         "userAgreements": ("userId", "type", "agreedDate"),
+        "userFieldValues": ("userId",),
     },
 )

@@ -64,9 +64,8 @@ class DigitalChalkTable:
         return self.copy() if self._shared else self
 
     def records(self) -> int:
-        return (
-            len(self._bodies) + len(self.users) + len(self.catalogue) + len(self.agreements) + len(self.userfields)
-        )
+        others = len(self.users) + len(self.catalogue) + len(self.agreements) + len(self.userfields)
+        return len(self._bodies) + others
 
     def registrations(self) -> int:
         return len(self._bodies)
