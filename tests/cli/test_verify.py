@@ -28,8 +28,16 @@ STATEFUL = {"digitalchalk": 8, "fullfabric": 4}  # links each contract declares,
 # page's `prev` under `/users/{id}/agreements` makes links from that list to itself and to every
 # operation below it, which only a page past the first can follow. Its run follows the contract's own
 # links only (those from `Location` headers are declared too; strict mode, of the reads only, declares
-# none: its links are all inferred).
-DECLARED_LINKS_ONLY = "[phases.stateful.inference]\nalgorithms = []\n"
+# none: its links are all inferred). A new user leads to seven operations, and their answers to more:
+# longer scenarios, and more of them, reach every link.
+DECLARED_LINKS_ONLY = """\
+[phases.stateful]
+max-steps = 10
+[phases.stateful.generation]
+max-examples = 300
+[phases.stateful.inference]
+algorithms = []
+"""
 
 CONTRACTS = [("digitalchalk", ["lenient", "strict"]), ("fullfabric", ["lenient"]), ("admin", ["lenient"])]
 
