@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: install run test lint clean bench bench-smoke bench-peers bench-tools redis-server
+.PHONY: install run test fuzz lint clean bench bench-smoke bench-peers bench-tools redis-server
 
 install: $(STAMP)
 
@@ -31,6 +31,11 @@ test: lint redis-server
 	cd examples/grade-sync && $(CURDIR)/$(BIN)/pytest -n 4
 	cd examples/enrolment && $(CURDIR)/$(BIN)/pytest -n 2
 	$(MAKE) bench-smoke
+
+# Every contract fuzzed by schemathesis (stateless and stateful) with 1,000 test cases per operation,
+# where `make test` runs 25 to 150 (far longer than `make test`; not part of it).
+fuzz: install redis-server
+	MOCKSERVER_FUZZ_EXAMPLES=1000 $(BIN)/pytest -n 2 tests/cli/test_verify.py
 
 # The tests of the Redis store start real redis-servers (Debian's), each on a free port of its own.
 redis-server:
