@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib.metadata
 import importlib.util
 import json
@@ -723,8 +724,9 @@ def list_body() -> bytes:
 
 
 def large_fixtures(registrations: int) -> Path:
-    """Generated fixtures of this size, from the cache when an earlier run made them."""
-    folder = CACHE / f"seed{SEED}-{registrations}"
+    """Generated fixtures of this size, from the cache when an earlier run made them with the same
+    generator (its modules' text names the folder: a changed generator makes the files again)."""
+    folder = CACHE / f"seed{SEED}-{registrations}-{generator_version()}"
     if not (folder / "digitalchalk.json").is_file():
         partial = folder.with_name(folder.name + ".partial")
         shutil.rmtree(partial, ignore_errors=True)
@@ -735,6 +737,13 @@ def large_fixtures(registrations: int) -> Path:
         partial.rename(folder)
         log(f"generated {registrations:,} registrations in {time.monotonic() - started:.1f} s")
     return folder
+
+
+def generator_version() -> str:
+    digest = hashlib.sha256()
+    for path in sorted((ROOT / "mockserver").rglob("*generate*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
 
 
 @contextmanager
