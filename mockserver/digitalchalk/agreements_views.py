@@ -3,9 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from flask import Response, jsonify, request
 
 from mockserver.web import responses
@@ -15,14 +12,13 @@ from .agreements import WRITABLE_FIELDS
 from .agreements_schemas import PAGE_PARAMETERS, PageQuerySchema
 from .commands import AnswerAgreement
 from .views import (
-    NOT_FOUND,
     FieldErrors,
-    RequestFailed,
     _check_parameters,
     _json_object,
     _page_answer,
     _refuse_warnings_if_strict,
     bp,
+    found,
     state,
 )
 
@@ -48,7 +44,7 @@ def list_agreements() -> Response:
 def get_agreement(agreement_type: str) -> Response:
     """One agreement by type; a type not enabled (or not a type) is not found."""
     _check_parameters(frozenset())
-    return jsonify(_found(state().agreements.agreement(agreement_type)))
+    return jsonify(found(state().agreements.agreement(agreement_type)))
 
 
 @bp.get("/users/<user_id>/agreements")
@@ -56,7 +52,7 @@ def list_user_agreements(user_id: str) -> Response:
     """The user's answer to each enabled agreement (`agreed: false` until they answer)."""
     offset, limit = _page()
     table = state()
-    _found(table.users.get(user_id))
+    found(table.users.get(user_id))
     return _page_answer(table.agreements.of_user_page(user_id, offset, limit), offset, limit)
 
 
@@ -64,8 +60,8 @@ def list_user_agreements(user_id: str) -> Response:
 def get_user_agreement(user_id: str, agreement_type: str) -> Response:
     _check_parameters(frozenset())
     table = state()
-    _found(table.users.get(user_id))
-    return jsonify(_found(table.agreements.of_user(user_id, agreement_type)))
+    found(table.users.get(user_id))
+    return jsonify(found(table.agreements.of_user(user_id, agreement_type)))
 
 
 @bp.put("/users/<user_id>/agreements/<agreement_type>")
@@ -74,19 +70,13 @@ def answer_agreement(user_id: str, agreement_type: str) -> Response:
     _check_parameters(frozenset())
     current = world()
     table = current.state("digitalchalk")
-    _found(table.users.get(user_id))
-    _found(table.agreements.agreement(agreement_type))
+    found(table.users.get(user_id))
+    found(table.agreements.agreement(agreement_type))
     body = _json_object(WRITABLE_FIELDS)
     if "agreed" not in body:
         raise FieldErrors({"agreed": "is required"})
     if type(body["agreed"]) is not bool:
         raise FieldErrors({"agreed": NOT_A_BOOLEAN})
     _refuse_warnings_if_strict()
-    _found(current.write(AnswerAgreement(user_id, agreement_type, body["agreed"], current.clock.now())))
+    found(current.write(AnswerAgreement(user_id, agreement_type, body["agreed"], current.clock.now())))
     return responses.Response(status=204)
-
-
-def _found(found: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    if found is None:
-        raise RequestFailed(404, NOT_FOUND)
-    return found

@@ -38,16 +38,20 @@ NO_SUCH_USER = "No user exists with the given id."
 NO_SUCH_OFFERING = "No offering exists with the given id."
 
 
-class RegistrationRefused(MockserverError):
-    """A registration cannot be made: nothing is changed."""
-
-
-class UnknownReferences(RegistrationRefused):
-    """The user or the offering (or both) does not exist: `400 {"fieldErrors": {...}}` naming each."""
+class FieldProblems(MockserverError):
+    """Fields or parameters the vendor refuses: `400 {"fieldErrors": {...}}` naming each, nothing changed."""
 
     def __init__(self, field_errors: dict[str, str]) -> None:
         super().__init__(field_errors)
         self.field_errors = field_errors
+
+
+class RegistrationRefused(MockserverError):
+    """A registration cannot be made: nothing is changed."""
+
+
+class UnknownReferences(RegistrationRefused, FieldProblems):
+    """The user or the offering (or both) does not exist: `400 {"fieldErrors": {...}}` naming each."""
 
 
 class OfferingUnavailable(RegistrationRefused):

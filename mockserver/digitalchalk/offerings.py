@@ -16,7 +16,7 @@ from .catalogue_schemas import (
     CategoryQuerySchema,
     OfferingQuerySchema,
 )
-from .views import NOT_FOUND, RequestFailed, _check_parameters, _page_answer, bp, state
+from .views import NOT_FOUND, RequestFailed, _check_parameters, _page_answer, bp, found, state
 
 _offering_query = OfferingQuerySchema()
 _category_query = CategoryQuerySchema()
@@ -59,7 +59,4 @@ def list_offering_categories() -> Response:
 @bp.get("/offeringcategories/<category_id>")
 def get_offering_category(category_id: str) -> Response:
     _check_parameters(frozenset())
-    category = state().catalogue.category(category_id)
-    if category is None:
-        raise RequestFailed(404, NOT_FOUND)
-    return jsonify(category)
+    return jsonify(found(state().catalogue.category(category_id)))

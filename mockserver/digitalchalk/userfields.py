@@ -15,7 +15,7 @@ from typing import Any
 from mockserver.errors import MockserverError
 from mockserver.schemas import MAX_JSON_DEPTH, nested_deeper
 
-from .domain import DateRange, Page, instant_of
+from .domain import DateRange, FieldProblems, Page, instant_of
 from .users import email_problem
 
 # The type names `POST /userfields` takes, exactly (the vendor's type reference; one crawl's example says
@@ -93,12 +93,8 @@ class InvalidUserField(MockserverError):
         self.message = message
 
 
-class InvalidValues(MockserverError):
+class InvalidValues(FieldProblems):
     """User field values refused: `400 {"fieldErrors": {"<userfieldId>": "..."}}`, nothing changed."""
-
-    def __init__(self, field_errors: dict[str, str]) -> None:
-        super().__init__(field_errors)
-        self.field_errors = field_errors
 
 
 class CategoryInUse(MockserverError):

@@ -4,12 +4,8 @@ read, set), on the blueprint of `views.py`, with the vendor's error bodies."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
-
 from flask import Response, jsonify, request, url_for
 
-from mockserver.schemas import parse_json, sent_as_json
 from mockserver.web import responses
 from mockserver.web.context import world
 
@@ -37,7 +33,6 @@ from .userfields_schemas import (
 )
 from .views import (
     NOT_FOUND,
-    FieldErrors,
     RequestFailed,
     _check_parameters,
     _json_object,
@@ -45,7 +40,7 @@ from .views import (
     _refuse_warnings_if_strict,
     bp,
     error_response,
-    field_errors,
+    found,
     state,
 )
 
@@ -59,11 +54,6 @@ def invalid_userfield(error: InvalidUserField) -> Response:
     response = jsonify({"message": error.message})
     response.status_code = 400
     return response
-
-
-@bp.errorhandler(InvalidValues)
-def invalid_values(error: InvalidValues) -> Response:
-    return field_errors(FieldErrors(error.field_errors))
 
 
 @bp.errorhandler(CategoryInUse)
@@ -86,7 +76,7 @@ def list_userfield_categories() -> Response:
 @bp.get("/userfieldcategories/<category_id>")
 def get_userfield_category(category_id: str) -> Response:
     _check_parameters(frozenset())
-    return jsonify(_found(state().userfields.category(category_id)))
+    return jsonify(found(state().userfields.category(category_id)))
 
 
 @bp.delete("/userfieldcategories/<category_id>")
@@ -95,7 +85,7 @@ def delete_userfield_category(category_id: str) -> Response:
     _check_parameters(frozenset())
     current = world()
     userfields: UserFields = current.state("digitalchalk").userfields
-    _found(userfields.category(category_id))
+    found(userfields.category(category_id))
     if userfields.holds_fields(category_id):  # refused before it is written (and checked again there)
         raise CategoryInUse(CATEGORY_IN_USE)
     if not current.write(DeleteUserFieldCategory(category_id)):
@@ -117,7 +107,7 @@ def list_userfields() -> Response:
 @bp.get("/userfields/<userfield_id>")
 def get_userfield(userfield_id: str) -> Response:
     _check_parameters(frozenset())
-    return jsonify(_found(state().userfields.field(userfield_id)))
+    return jsonify(found(state().userfields.field(userfield_id)))
 
 
 @bp.post("/userfields")
@@ -139,11 +129,11 @@ def update_userfield(userfield_id: str) -> Response:
     _check_parameters(frozenset())
     current = world()
     userfields: UserFields = current.state("digitalchalk").userfields
-    existing = _found(userfields.field(userfield_id))
+    existing = found(userfields.field(userfield_id))
     changes = userfield_definition(_json_object(WRITABLE_FIELDS), userfields, existing)
     _refuse_warnings_if_strict()
     if changes:
-        _found(current.write(UpdateUserField(userfield_id, changes)))
+        found(current.write(UpdateUserField(userfield_id, changes)))
     return responses.Response(status=204)
 
 
@@ -152,7 +142,7 @@ def delete_userfield(userfield_id: str) -> Response:
     """`204`: a custom field is gone; a built-in one is taken off the form. Its values go."""
     _check_parameters(frozenset())
     current = world()
-    _found(current.state("digitalchalk").userfields.field(userfield_id))
+    found(current.state("digitalchalk").userfields.field(userfield_id))
     if not current.write(DeleteUserField(userfield_id)):
         raise RequestFailed(404, NOT_FOUND)
     return responses.Response(status=204)
@@ -166,7 +156,7 @@ def get_userfield_values(user_id: str) -> Response:
     """`{<userfieldId>: value}`, only the fields with a value: `{}` when none."""
     _check_parameters(frozenset())
     table = state()
-    _found(table.users.get(user_id))
+    found(table.users.get(user_id))
     return jsonify(table.userfields.values(user_id))
 
 
@@ -176,30 +166,11 @@ def set_userfield_values(user_id: str) -> Response:
     _check_parameters(frozenset())
     current = world()
     table = current.state("digitalchalk")
-    _found(table.users.get(user_id))
-    values = _values_body()
+    found(table.users.get(user_id))
+    values = _json_object(None)  # each key is checked as a user field, not warned of
     errors = table.userfields.value_errors(values)
     if errors:
         raise InvalidValues(errors)
     if values and not current.write(SetUserFieldValues(user_id, values)):
         raise RequestFailed(404, NOT_FOUND)
     return responses.Response(status=204)
-
-
-def _values_body() -> dict[str, Any]:
-    """The body, a JSON object of values by user field id (each key is checked as a field, not warned of)."""
-    if not sent_as_json(request.mimetype):
-        raise RequestFailed(415, "Content-Type must be application/json")
-    try:
-        body = parse_json(request.get_data())
-    except (ValueError, RecursionError) as error:
-        raise RequestFailed(400, f"The body is not valid JSON: {error}") from None
-    if not isinstance(body, dict):
-        raise RequestFailed(400, "The body must be a JSON object")
-    return body
-
-
-def _found(found: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    if found is None:
-        raise RequestFailed(404, NOT_FOUND)
-    return found

@@ -10,9 +10,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any
 
-from mockserver.errors import MockserverError
-
-from .domain import MISSING, DateRange, Page, instant_of
+from .domain import MISSING, DateRange, FieldProblems, Page, instant_of
 
 # The order in which the vendor's object reference lists a user's fields; responses keep it. `password` is
 # write-only: checked, never kept.
@@ -49,12 +47,8 @@ EMAIL_TAKEN = "This email address is already in use"
 USERNAME_TAKEN = "This username is already in use"
 
 
-class InvalidUser(MockserverError):
+class InvalidUser(FieldProblems):
     """A user's fields break the vendor's rules: `400 {"fieldErrors": {...}}`, nothing changed."""
-
-    def __init__(self, field_errors: dict[str, str]) -> None:
-        super().__init__(field_errors)
-        self.field_errors = field_errors
 
 
 def email_problem(value: Any) -> str | None:

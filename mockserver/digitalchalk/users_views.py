@@ -16,24 +16,18 @@ from .schemas import USER_QUERY_PARAMETERS, UserQuerySchema
 from .users import TEXT_FILTERS, WRITABLE_FIELDS, InvalidUser, Users, user_fields
 from .views import (
     NOT_FOUND,
-    FieldErrors,
     RequestFailed,
     _check_parameters,
     _json_object,
     _page_answer,
     _refuse_warnings_if_strict,
     bp,
-    field_errors,
+    found,
     state,
 )
 
 _query_schema = UserQuerySchema()
 _ALL = _query_schema.load({})
-
-
-@bp.errorhandler(InvalidUser)
-def invalid_user(error: InvalidUser) -> Response:
-    return field_errors(FieldErrors(error.field_errors))
 
 
 @bp.get("/users")
@@ -50,7 +44,7 @@ def list_users() -> Response:
 @bp.get("/users/<user_id>")
 def get_user(user_id: str) -> Response:
     _check_parameters(frozenset())
-    return jsonify(_found(state().users.get(user_id)))
+    return jsonify(found(state().users.get(user_id)))
 
 
 @bp.post("/users")
@@ -71,11 +65,11 @@ def update_user(user_id: str) -> Response:
     _check_parameters(frozenset())
     current = world()
     users = current.state("digitalchalk").users
-    _found(users.get(user_id))
+    found(users.get(user_id))
     changes = _checked(_json_object(WRITABLE_FIELDS), users, user_id)
     _refuse_warnings_if_strict()
     if changes:  # a body that changes nothing (a password alone, unknown fields) writes nothing
-        _found(current.write(UpdateUser(user_id, changes)))
+        found(current.write(UpdateUser(user_id, changes)))
     return responses.Response(status=204)
 
 
@@ -84,7 +78,7 @@ def delete_user(user_id: str) -> Response:
     """`204`; the user's registrations stay, as history."""
     _check_parameters(frozenset())
     current = world()
-    _found(current.state("digitalchalk").users.get(user_id))
+    found(current.state("digitalchalk").users.get(user_id))
     if not current.write(DeleteUser(user_id)):
         raise RequestFailed(404, NOT_FOUND)
     return responses.Response(status=204)
@@ -106,9 +100,3 @@ def _checked(body: Mapping[str, Any], users: Users, user_id: str | None) -> dict
     if taken:
         raise InvalidUser(taken)
     return fields
-
-
-def _found(user: Mapping[str, Any] | None) -> Mapping[str, Any]:
-    if user is None:
-        raise RequestFailed(404, NOT_FOUND)
-    return user

@@ -18,7 +18,7 @@ from mockserver.web.context import world
 from mockserver.web.requestlog import refuse_if_strict, warn, warnings
 
 from .commands import CreateRegistration, UpdateRegistration
-from .domain import NOT_AVAILABLE, OfferingUnavailable, Page, UnknownReferences
+from .domain import NOT_AVAILABLE, FieldProblems, OfferingUnavailable, Page
 from .schemas import QUERY_PARAMETERS, RegistrationQuerySchema
 from .table import DigitalChalkTable
 
@@ -83,8 +83,9 @@ def field_errors(error: FieldErrors) -> Response:
     return response
 
 
-@bp.errorhandler(UnknownReferences)
-def unknown_references(error: UnknownReferences) -> Response:
+@bp.errorhandler(FieldProblems)
+def field_problems(error: FieldProblems) -> Response:
+    """A domain refusal of named fields (unknown ids, a user's or a value's field), as `fieldErrors`."""
     return field_errors(FieldErrors(error.field_errors))
 
 
@@ -205,7 +206,7 @@ def _refuse_warnings_if_strict() -> None:
 @bp.get("/registrations/<registration_id>")
 def get_registration(registration_id: str) -> Response:
     _check_parameters(frozenset())
-    return jsonify(_found(state().get(registration_id), registration_id))
+    return jsonify(found(state().get(registration_id)))
 
 
 @bp.post("/registrations")
@@ -237,11 +238,11 @@ def update_registration(registration_id: str) -> Response:
     ended); both may come together. `204`, no body."""
     _check_parameters(frozenset())
     current = world()
-    _found(current.state("digitalchalk").get(registration_id), registration_id)
+    found(current.state("digitalchalk").get(registration_id))
     body = _json_object(UPDATE_FIELDS)
     changes = _changes(body)
     _refuse_warnings_if_strict()
-    _found(current.write(UpdateRegistration(registration_id, changes, current.clock.now())), registration_id)
+    found(current.write(UpdateRegistration(registration_id, changes, current.clock.now())))
     return responses.Response(status=204)
 
 
@@ -249,14 +250,16 @@ CREATE_FIELDS = frozenset({"userId", "offeringId"})
 UPDATE_FIELDS = frozenset({"grade", "status"})
 
 
-def _found(registration: Mapping[str, Any] | None, registration_id: str) -> Mapping[str, Any]:
-    if registration is None:
+def found(record: Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """The record a path names, or the vendor's `404` for every unknown id."""
+    if record is None:
         raise RequestFailed(404, NOT_FOUND)
-    return registration
+    return record
 
 
-def _json_object(fields: frozenset[str]) -> dict[str, Any]:
-    """The body, a JSON object; a warning for each field DigitalChalk would ignore."""
+def _json_object(fields: frozenset[str] | None) -> dict[str, Any]:
+    """The body, a JSON object; a warning for each field DigitalChalk would ignore (none when `fields` is
+    None: any key may be meant, and is checked by the caller)."""
     if not sent_as_json(request.mimetype):
         raise RequestFailed(415, "Content-Type must be application/json")
     try:
@@ -266,7 +269,7 @@ def _json_object(fields: frozenset[str]) -> dict[str, Any]:
     if not isinstance(body, dict):
         raise RequestFailed(400, "The body must be a JSON object")
     for name in body:
-        if name not in fields:
+        if fields is not None and name not in fields:
             warn(name, f"unknown field, which DigitalChalk ignores{_hint(name, fields)}")
     return body
 
