@@ -1,4 +1,4 @@
-"""The `mockserver` command: run, verify, health, fixtures."""
+"""The `mockserver` command: run, verify, health, fixtures, tls."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from mockserver import __version__
 from mockserver.cli.fixtures import fixtures
 from mockserver.cli.health import health
 from mockserver.cli.run import run
+from mockserver.cli.tls import tls
 from mockserver.cli.verify import verify
 
 
@@ -21,5 +22,6 @@ main.add_command(run)
 main.add_command(verify)
 main.add_command(health)
 main.add_command(fixtures)
+main.add_command(tls)
 
 __all__ = ["main"]

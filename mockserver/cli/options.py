@@ -1,10 +1,13 @@
-"""Command-line options that more than one command takes: where `mockserver run` listens."""
+"""Command-line options that more than one command takes: where `run` listens, where TLS files live."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
 from mockserver.config import SERVER_DEFAULTS
+from mockserver.tls import default_dir
 
 # Each is also its `MOCKSERVER_*` variable, so `mockserver health` in a container finds what `run` uses.
 host_option = click.option(
@@ -21,4 +24,13 @@ port_option = click.option(
     envvar="MOCKSERVER_PORT",
     show_default=True,
     help="The port `mockserver run` listens on.",
+)
+
+# Where the local CA and the server certificates it signs are kept (`mockserver tls ca`, `run --tls`).
+tls_dir_option = click.option(
+    "--tls-dir",
+    type=click.Path(file_okay=False, resolve_path=True, path_type=Path),
+    default=default_dir,  # read when a command runs, as the platform has it then
+    envvar="MOCKSERVER_TLS_DIR",
+    help=f"The directory that keeps the local CA and the certificates it signs.  [default: {default_dir()}]",
 )
