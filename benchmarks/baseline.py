@@ -11,7 +11,7 @@ from pathlib import Path
 
 from flask import Flask, Response
 
-from mockserver.server import serve
+from mockserver.server import Listener, serve
 
 BODY_FILE = "BENCH_BODY_FILE"  # environment variable: the file holding the body to answer
 CONTENT_TYPE = "application/json"  # the mock's, as its list's `Content-Type` says
@@ -34,7 +34,8 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--threads", type=int, required=True)
     args = parser.parse_args()
-    serve(bare_app(), host="127.0.0.1", port=args.port, threads=args.threads, on_ready=lambda: None)
+    listeners = [Listener(args.port)]
+    serve(bare_app(), host="127.0.0.1", listeners=listeners, threads=args.threads, on_ready=lambda: None)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from mockserver.web.bodies import BUSY, Bodies
 from mockserver.web.context import Routing, current_api, refuse_malformed_session, vendors
 from mockserver.web.injection import apply_request_rules
 from mockserver.web.requestlog import printable
+from mockserver.web.scheme import Forwarded, PlainHTTP, warn_of_plain_http
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import WSGIApplication
@@ -71,6 +72,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.before_request(refuse_malformed_session)  # before any hook uses a world
     app.before_request(admin.authorize)  # before any world is looked up: a refused request makes none
     app.before_request(_refuse_unread_body)
+    app.before_request(warn_of_plain_http)  # before the rules: a refused call is not a call a rule counts
     app.before_request(apply_request_rules)
     for vendor in VENDORS:
         app.register_blueprint(vendor.blueprint)
@@ -80,6 +82,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(admin.bp)
     for unavailable in app.extensions["mockserver"].unavailable:
         app.register_error_handler(unavailable, _store_unreachable)
+    app.register_error_handler(PlainHTTP, _plain_http)
     app.register_error_handler(HTTPException, _http_error)
     app.register_error_handler(Exception, _unexpected_error)
     wsgi_app: WSGIApplication = app.wsgi_app
@@ -93,7 +96,10 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
         wait_seconds=app.config["BODY_WAIT_SECONDS"],
         max_length=app.config["MAX_CONTENT_LENGTH"],
     )
-    app.wsgi_app = Routing(wsgi_app, VENDORS, refuse=flask_app)  # type: ignore[method-assign]
+    wsgi_app = Routing(wsgi_app, VENDORS, refuse=flask_app)
+    if app.config["FORWARDED"]:
+        wsgi_app = Forwarded(wsgi_app)
+    app.wsgi_app = wsgi_app  # type: ignore[method-assign]
     return app
 
 
@@ -154,6 +160,10 @@ def _http_error(error: HTTPException) -> Response:
         if name.lower() != "content-type":
             response.headers[name] = value
     return response
+
+
+def _plain_http(error: PlainHTTP) -> Response:
+    return _write_error(403, str(error))
 
 
 def _store_unreachable(error: Exception) -> Response:

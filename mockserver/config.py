@@ -40,6 +40,11 @@ DEFAULTS: dict[str, Any] = {
     # shared by every process using that Redis and prefix (see docs/redis-store.md).
     "STORE": "memory",
     "STORE_PREFIX": "mockserver",
+    # The port HTTPS is served on (`mockserver run --tls`), or None: then a vendor call over plain HTTP is
+    # journaled with a warning (the vendors accept HTTPS only), and refused in strict mode.
+    "HTTPS_PORT": None,
+    # Behind a proxy: links follow X-Forwarded-Proto/-Host/-Port or Forwarded (else those are ignored).
+    "FORWARDED": False,
     # Redis store: a world's log of writes is compacted into a snapshot of its state every this many writes
     # (0: only by a reset); worlds of more than 100,000 registrations are not.
     "LOG_SNAPSHOT_EVERY": 1000,
@@ -49,6 +54,7 @@ DEFAULTS: dict[str, Any] = {
 SERVER_DEFAULTS: dict[str, Any] = {
     "HOST": "127.0.0.1",
     "PORT": 8080,
+    "HTTPS_PORT": 8443,
     "THREADS": 8,
     # HTTP/1.1 only; "2" or "auto" serve HTTP/2 (cleartext, by prior knowledge) when asked for.
     "HTTP": "1",

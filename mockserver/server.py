@@ -10,12 +10,19 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flask import Flask
-from granian.constants import HTTPModes, Interfaces
+from granian import _futures, _granian, _signals
+from granian._granian import ListenerSpec, WorkerSignal
+from granian.constants import HTTPModes, Interfaces, SSLProtocols, TaskImpl
 from granian.log import LogLevels
+from granian.server.common import WORKERS_METHODS
+from granian.server.mp import WorkerProcess
+from granian.wsgi import _callback_wrapper
 
 if TYPE_CHECKING:
     # granian picks its server class on import, by whether Python has a GIL: a value mypy cannot
@@ -28,8 +35,47 @@ else:
 # so fixtures are read once and a broken file stops `mockserver run` before anything listens.
 _app: Flask | None = None
 _parent_pid = 0  # the server's main process, which forks the workers
+_more_listeners: tuple[tuple[Any, SSLContextArgs], ...] = ()  # each worker's ports after the first
 WORKER_STOP_SECONDS = 5
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+# Granian's worker internals, which `_serve_every_listener` calls as granian's own worker does. Untyped,
+# and the worker's stub lags behind its arguments: `Any` says so, once.
+_WSGIWorker: Any = _granian.WSGIWorker
+_new_scheduler: Any = _futures._new_cbscheduler
+_worker_stop_signal: Any = _signals.set_sync_signals
+_worker_target: Any = WorkerProcess.wrap_target  # a worker's function, from what granian passes
+
+# What granian's worker takes of TLS: on, certificate, key, key password, least protocol, client CA, CRLs,
+# whether to verify clients.
+SSLContextArgs = tuple[bool, str | None, str | None, None, str, None, list[str], bool]
+# TLS 1.2 and up: 1.3 only (granian's default) would turn away the clients that still speak 1.2 only.
+LEAST_TLS = SSLProtocols.tls12
+BACKLOG = 1024  # connections each port queues (granian's default)
+
+
+class PortUnavailable(OSError):
+    """A port the server was asked to listen on cannot be bound (taken, or not allowed)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Listener:
+    """A port to serve on: plain HTTP, or HTTPS with a certificate (PEM, chain first) and its key."""
+
+    port: int
+    cert: Path | None = None
+    key: Path | None = None
+
+    @property
+    def scheme(self) -> str:
+        return "https" if self.cert else "http"
+
+    def ssl_args(self) -> SSLContextArgs:
+        if self.cert is None or self.key is None:
+            return (False, None, None, None, str(LEAST_TLS), None, [], False)
+        cert, key = str(self.cert.resolve()), str(self.key.resolve())
+        return (True, cert, key, None, str(LEAST_TLS), None, [], False)
 
 
 def _load_app(target: str) -> Flask:
@@ -137,28 +183,124 @@ def server_threads(threads: int) -> int:
     return 3 * threads
 
 
+def _serve_every_listener(
+    worker_id: int,
+    callback: Any,
+    sock: Any,
+    ipc: Any,
+    loop: Any,
+    runtime_mode: Any,
+    runtime_threads: int,
+    runtime_blocking_threads: int | None,
+    blocking_threads: int,
+    blocking_threads_idle_timeout: int,
+    backpressure: int,
+    task_impl: TaskImpl,
+    http_mode: HTTPModes,
+    http1_settings: Any,
+    http2_settings: Any,
+    websockets: bool,
+    static_path: Any,
+    log_access_fmt: str | None,
+    ssl_ctx: SSLContextArgs,
+    scope_opts: dict[str, Any],
+    metrics: Any,
+) -> None:
+    """A worker process serving the app on every listener: granian's WSGI worker (its
+    `MPServer._spawn_wsgi_worker`, whose arguments these are), started once per port in the one process,
+    so that HTTP and HTTPS answer from one state.
+
+    Granian's own worker serves one port. Each port here gets a worker object of its own, with its own stop
+    signal (one signal serves one port); the first port takes the signal granian's handlers set, and stopping
+    it stops the others. The process ends once every port has finished its requests in flight."""
+    wsgi = _callback_wrapper(callback, scope_opts, log_access_fmt)
+    stop = _worker_stop_signal()
+    stopped: list[threading.Event] = []
+    others: list[Any] = []
+    for index, (socket, tls) in enumerate(((sock, ssl_ctx), *_more_listeners)):
+        worker = _WSGIWorker(
+            worker_id,
+            socket,
+            ipc,
+            runtime_threads,
+            runtime_blocking_threads,
+            blocking_threads,
+            blocking_threads_idle_timeout,
+            backpressure,
+            http_mode,
+            http1_settings,
+            http2_settings,
+            static_path,
+            *tls,
+            metrics,
+        )
+        signal_ = stop if index == 0 else WorkerSignal()
+        if index:
+            others.append(signal_)
+        done = threading.Event()
+        stopped.append(done)
+        if index:
+            signal_.add_cb(done.set)
+        serve_port = getattr(worker, WORKERS_METHODS[runtime_mode][False])
+        scheduler = _new_scheduler(loop, wsgi, impl_asyncio=task_impl == TaskImpl.asyncio)
+        serve_port(scheduler, loop, signal_)
+
+    def stop_others() -> None:
+        for other in others:
+            other.set()
+        stopped[0].set()
+
+    stop.add_cb(stop_others)
+    for done in stopped:
+        done.wait()
+
+
+def _socket(host: str, port: int) -> tuple[Any, None]:
+    """A port as granian's worker takes it: what to bind (each worker binds it, the port shared)."""
+    return (ListenerSpec(host, port, BACKLOG), None)
+
+
+def _check_ports(host: str, listeners: Sequence[Listener]) -> None:
+    """Bind each port once, before anything starts: a port that is taken stops `mockserver run` with the
+    port named, not with a worker's traceback."""
+    for listener in listeners:
+        try:
+            ListenerSpec(host, listener.port, BACKLOG).build()
+        except RuntimeError as error:  # what granian raises for a socket it cannot bind
+            reason = str(error).split(" (os error")[0]
+            where = f"{host}:{listener.port} ({listener.scheme})"
+            raise PortUnavailable(f"cannot listen on {where}: {reason}") from None
+
+
 def serve(
     app: Flask,
     host: str,
-    port: int,
+    listeners: Sequence[Listener],
     threads: int,
     on_ready: Callable[[], None],
     workers: int = 1,
     http: str = "1",
     respawn: bool = False,
 ) -> None:
-    """Serve `app` until SIGINT/SIGTERM, then stop gracefully; `on_ready` runs once the port is bound.
+    """Serve `app` on every listener (each a port of `host`, HTTP or HTTPS) until SIGINT/SIGTERM, then stop
+    gracefully; `on_ready` runs once the ports are bound. Each worker process serves every port.
 
     `http`: "1" (HTTP/1.1 only), "2" (HTTP/2 only, cleartext with prior knowledge) or "auto" (both).
     A worker that dies is started again with `respawn` (state kept outside the workers), else the server
     stops with exit code 1."""
-    global _app, _parent_pid
+    global _app, _parent_pid, _more_listeners
+    _check_ports(host, listeners)
+    first, *more = listeners
     _app, _parent_pid = app, os.getpid()
+    _more_listeners = tuple((_socket(host, other.port), other.ssl_args()) for other in more)
     multiprocessing.set_start_method("fork", force=True)
     server = _Server(
         target="mockserver",
         address=host,
-        port=port,
+        port=first.port,
+        ssl_cert=first.cert,
+        ssl_key=first.key,
+        ssl_protocol_min=LEAST_TLS,
         interface=Interfaces.WSGI,
         workers=workers,
         blocking_threads=server_threads(threads),
@@ -171,4 +313,6 @@ def serve(
     )
     logging.getLogger("_granian").addFilter(_QuietThreadAdvice())
     server.on_startup(on_ready)
-    server.serve(target_loader=_load_app)
+    # One port: granian's own worker. More: the same worker, once per port (`_serve_every_listener`).
+    every_port = _worker_target(_serve_every_listener) if more else None
+    server.serve(spawn_target=every_port, target_loader=_load_app)

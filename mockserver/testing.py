@@ -7,6 +7,7 @@ import http.client
 import os
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -48,10 +49,12 @@ def descendants(pid: int) -> list[int]:
     return found
 
 
-def answers_ok(url: str, timeout: float = 1) -> bool:
-    """Whether `url` answers 200 now (nothing listening, an error status or a broken answer: no)."""
+def answers_ok(url: str, timeout: float = 1, ca: Path | None = None) -> bool:
+    """Whether `url` answers 200 now (nothing listening, an error status or a broken answer: no); an
+    `https://` one verified against the CA certificate `ca` (else the system's)."""
+    context = ssl.create_default_context(cafile=ca) if url.startswith("https:") else None
     try:
-        with urllib.request.urlopen(url, timeout=timeout) as response:
+        with urllib.request.urlopen(url, timeout=timeout, context=context) as response:
             status: int = response.status
             return status == 200
     except (OSError, http.client.HTTPException):  # refused, reset, timed out, or an error status
@@ -69,8 +72,9 @@ class ServerProcess:
         health_url: str,
         env: Mapping[str, str] | None = None,
         cwd: Path | None = None,
+        ca: Path | None = None,
     ) -> None:
-        self.name, self.argv, self.health_url = name, argv, health_url
+        self.name, self.argv, self.health_url, self.ca = name, argv, health_url, ca
         self.env = {**os.environ, **(env or {})}
         self.cwd = cwd
         self.startup_seconds = 0.0  # from start to healthy
@@ -100,7 +104,7 @@ class ServerProcess:
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise ServerFailed(f"{self.name} exited with {self.process.returncode}:\n{self.output}")
-            if answers_ok(self.health_url):
+            if answers_ok(self.health_url, ca=self.ca):
                 return
             time.sleep(0.005)
         self.stop()
@@ -156,10 +160,36 @@ class ServerProcess:
 
 
 class MockserverProcess(ServerProcess):
-    """`mockserver run` on a free port of 127.0.0.1, with `args`."""
+    """`mockserver run` on a free port of 127.0.0.1, with `args`.
 
-    def __init__(self, *args: str, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> None:
+    With `tls_dir`, HTTPS too (`--tls`), on a free port of its own: `https_url`, with a certificate from the
+    local CA kept in `tls_dir`, whose certificate is `ca_bundle`; `https_only` serves that port alone (and `url`
+    is `https_url`)."""
+
+    def __init__(
+        self,
+        *args: str,
+        env: Mapping[str, str] | None = None,
+        cwd: Path | None = None,
+        tls_dir: Path | None = None,
+        https_only: bool = False,
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        self.https_port: int | None = None
+        self.https_url: str | None = None
+        self.ca_bundle: Path | None = None
         argv = [sys.executable, "-m", "mockserver", "run", "--host", "127.0.0.1", "--port", str(self.port)]
-        super().__init__("mockserver", [*argv, *args], self.url + HEALTH_PATH, env=env, cwd=cwd)
+        health = self.url + HEALTH_PATH
+        if tls_dir is not None:
+            from mockserver.tls import certificate_authority  # only with TLS: cryptography is slow to import
+
+            self.https_port = free_port()
+            self.https_url = f"https://localhost:{self.https_port}"
+            self.ca_bundle = certificate_authority(tls_dir)
+            argv += ["--tls", "--https-port", str(self.https_port), "--tls-dir", str(tls_dir)]
+            if https_only:
+                argv.append("--https-only")
+                self.url = self.https_url
+                health = self.https_url + HEALTH_PATH
+        super().__init__("mockserver", [*argv, *args], health, env=env, cwd=cwd, ca=self.ca_bundle)

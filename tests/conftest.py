@@ -239,8 +239,8 @@ def listed_ids(client: FlaskClient, query: str) -> list[str]:
 class LiveServer(MockserverProcess):
     """A real `mockserver run` process on a free port, started at once (`wait_healthy` waits for it)."""
 
-    def __init__(self, *args: str, env: dict[str, str] | None = None) -> None:
-        super().__init__(*args, env=env)
+    def __init__(self, *args: str, env: dict[str, str] | None = None, **options: Any) -> None:
+        super().__init__(*args, env=env, **options)
         self.launch()
 
 
@@ -305,8 +305,9 @@ def live_server() -> Iterator[Callable[..., LiveServer]]:
     """Start real servers; each is stopped at the end and must have answered no 5xx."""
     started: list[LiveServer] = []
 
-    def start(*args: str, env: dict[str, str] | None = None) -> LiveServer:
-        server = LiveServer(*args, env=env)
+    def start(*args: str, env: dict[str, str] | None = None, **options: Any) -> LiveServer:
+        """`options`: `tls_dir` and `https_only`, as `MockserverProcess` takes them."""
+        server = LiveServer(*args, env=env, **options)
         started.append(server)
         server.wait_healthy()
         return server

@@ -34,3 +34,11 @@ tls_dir_option = click.option(
     envvar="MOCKSERVER_TLS_DIR",
     help=f"The directory that keeps the local CA and the certificates it signs.  [default: {default_dir()}]",
 )
+https_port_option = click.option(
+    "--https-port",
+    type=click.IntRange(1, 65535),
+    default=SERVER_DEFAULTS["HTTPS_PORT"],
+    envvar="MOCKSERVER_HTTPS_PORT",
+    show_default=True,
+    help="The port `mockserver run` serves HTTPS on (given, it turns HTTPS on).",
+)

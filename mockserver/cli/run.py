@@ -5,17 +5,22 @@ from __future__ import annotations
 import ipaddress
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
+from click.core import ParameterSource
 
 from mockserver import __version__
-from mockserver.cli.options import host_option, port_option
+from mockserver.cli.options import host_option, https_port_option, port_option, tls_dir_option
 from mockserver.clock import parse_instant
 from mockserver.config import DEFAULTS, SERVER_DEFAULTS, SettingError
 from mockserver.errors import StoreUnavailable
 from mockserver.fixtures.load import FixtureError
 from mockserver.store.urls import without_password
 from mockserver.web import requestlog
+
+if TYPE_CHECKING:
+    from mockserver.tls import ServerCertificate
 
 
 def _instant(context: click.Context, parameter: click.Parameter, value: str | None) -> str | None:
@@ -42,9 +47,81 @@ def beyond_loopback(host: str) -> bool:
     return not address.is_loopback
 
 
+def _https(
+    context: click.Context,
+    tls: bool,
+    https_only: bool,
+    tls_dir: Path,
+    hostnames: tuple[str, ...],
+    cert: Path | None,
+    key: Path | None,
+) -> ServerCertificate | None:
+    """The certificate HTTPS is served with, or None when it is not: `--tls`, or any option that only
+    makes sense with it (`--https-port`, `--https-only`, `--tls-cert/--tls-key`, `--tls-hostname`), turns
+    it on. The user's own, or one for loopback and `hostnames` from the local CA (made once, kept)."""
+    from mockserver.tls import TLSError, own_certificate, server_certificate
+
+    given = context.get_parameter_source("https_port") not in (ParameterSource.DEFAULT, None)
+    if not (tls or https_only or given or hostnames or cert or key):
+        return None
+    if (cert is None) != (key is None):
+        raise click.UsageError("--tls-cert and --tls-key go together: the certificate and its private key")
+    try:
+        if cert is not None and key is not None:
+            if hostnames:
+                raise click.UsageError(
+                    "--tls-hostname names what the local CA certifies: not with --tls-cert"
+                )
+            return own_certificate(cert, key)
+        return server_certificate(tls_dir, hostnames)
+    except TLSError as error:
+        raise click.ClickException(str(error)) from None
+
+
 @click.command()
 @host_option
 @port_option
+@click.option(
+    "--tls/--no-tls",
+    default=False,
+    envvar="MOCKSERVER_TLS",
+    help="Serve HTTPS too, on --https-port, with a certificate from the local CA (see `mockserver tls ca`).",
+)
+@https_port_option
+@click.option(
+    "--https-only/--no-https-only",
+    default=False,
+    envvar="MOCKSERVER_HTTPS_ONLY",
+    help="Serve HTTPS alone, on --https-port (no plain HTTP on --port).",
+)
+@click.option(
+    "--tls-hostname",
+    "tls_hostnames",
+    multiple=True,
+    envvar="MOCKSERVER_TLS_HOSTNAMES",
+    help="A further name (or address) the certificate is good for, besides localhost, 127.0.0.1 and ::1; "
+    "repeatable, e.g. api.digitalchalk.com for a client that pins the vendor's host.",
+)
+@tls_dir_option
+@click.option(
+    "--tls-cert",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    envvar="MOCKSERVER_TLS_CERT",
+    help="Serve HTTPS with this certificate (PEM, chain after it) instead of one from the local CA.",
+)
+@click.option(
+    "--tls-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    envvar="MOCKSERVER_TLS_KEY",
+    help="The private key (PEM) of --tls-cert.",
+)
+@click.option(
+    "--forwarded/--no-forwarded",
+    default=False,
+    envvar="MOCKSERVER_FORWARDED",
+    help="Behind a proxy: write links with the scheme and host that X-Forwarded-Proto, X-Forwarded-Host "
+    "(and -Port) or Forwarded say the client used. Off, those headers are ignored.",
+)
 @click.option(
     "--fixtures",
     type=click.Path(exists=True, file_okay=False, path_type=Path),
@@ -116,9 +193,19 @@ def beyond_loopback(host: str) -> bool:
     envvar="MOCKSERVER_LOG_FORMAT",
     show_default=True,
 )
+@click.pass_context
 def run(
+    context: click.Context,
     host: str,
     port: int,
+    tls: bool,
+    https_port: int,
+    https_only: bool,
+    tls_hostnames: tuple[str, ...],
+    tls_dir: Path,
+    tls_cert: Path | None,
+    tls_key: Path | None,
+    forwarded: bool,
     fixtures: Path | None,
     failures: Path | None,
     seed: int | None,
@@ -138,7 +225,16 @@ def run(
             "would keep a state, rules and journal of its own, and a client would see them change at random."
         )
     from mockserver.app import create_app
-    from mockserver.server import serve
+    from mockserver.server import Listener, PortUnavailable, serve
+
+    certificate = _https(context, tls, https_only, tls_dir, tls_hostnames, tls_cert, tls_key)
+    listeners = [] if https_only else [Listener(port)]
+    if certificate is not None:
+        if https_port == port and not https_only:
+            raise click.UsageError(
+                f"--https-port {https_port} is --port too: HTTPS needs a port of its own (or --https-only)"
+            )
+        listeners.append(Listener(https_port, certificate.cert, certificate.key))
 
     settings = {
         "FIXTURES": str(fixtures) if fixtures else None,
@@ -149,6 +245,8 @@ def run(
         "STORE": store,
         "SESSION_TTL": session_ttl,
         "BODY_READERS": threads,
+        "HTTPS_PORT": https_port if certificate is not None else None,
+        "FORWARDED": forwarded,
     }
     try:
         app = create_app(settings)
@@ -172,28 +270,43 @@ def run(
 
     shared = without_password(store)
 
+    bases = [f"{listener.scheme}://{_in_url(host)}:{listener.port}" for listener in listeners]
+    vendor_base = bases[-1]  # HTTPS when served: the vendors serve nothing else
+
     def banner() -> None:
-        base = f"http://{host}:{port}"
         store = app.extensions["mockserver"]
         world = store.default
-        click.echo(f"mockserver {__version__} serving on {base}{' (strict)' if strict else ''}")
+        serving = " and ".join(bases)
+        click.echo(f"mockserver {__version__} serving on {serving}{' (strict)' if strict else ''}")
         for vendor in store.vendors:
             source = store.fixtures.sources[vendor.name] or "no fixture file"
             described = vendor.describe(world.state(vendor.name))
-            click.echo(f"  {vendor.title:<13} {base}{vendor.entry_path}  ({described} from {source})")
-        click.echo(f"  Admin         {base}/__admin  ({len(world.rules)} failure rules)")
+            click.echo(f"  {vendor.title:<13} {vendor_base}{vendor.entry_path}  ({described} from {source})")
+        click.echo(f"  Admin         {bases[0]}/__admin  ({len(world.rules)} failure rules)")
+        if certificate is not None:
+            names = ", ".join(certificate.names)
+            signer = f"CA {certificate.ca}" if certificate.ca else f"your certificate {certificate.cert}"
+            click.echo(f"  TLS           for {names}; {signer}")
         if shared != "memory":
             click.echo(f"  Store         {shared}  ({workers} worker{'s' if workers > 1 else ''})")
         sys.stdout.flush()
 
     # On Redis a new worker catches up from the store; in memory the state died with the worker.
-    serve(
-        app,
-        host=host,
-        port=port,
-        threads=threads,
-        on_ready=banner,
-        workers=workers,
-        http=http,
-        respawn=shared != "memory",
-    )
+    try:
+        serve(
+            app,
+            host=host,
+            listeners=listeners,
+            threads=threads,
+            on_ready=banner,
+            workers=workers,
+            http=http,
+            respawn=shared != "memory",
+        )
+    except PortUnavailable as error:
+        raise click.ClickException(str(error)) from None
+
+
+def _in_url(host: str) -> str:
+    """`host` as a URL writes it: an IPv6 address in brackets."""
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
