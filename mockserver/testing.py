@@ -163,8 +163,8 @@ class MockserverProcess(ServerProcess):
     """`mockserver run` on a free port of 127.0.0.1, with `args`.
 
     With `tls_dir`, HTTPS too (`--tls`), on a free port of its own: `https_url`, with a certificate from the
-    local CA kept in `tls_dir`, whose certificate is `ca_bundle`; `https_only` serves that port alone (and `url`
-    is `https_url`)."""
+    local CA kept in `tls_dir`, whose certificate is `ca_bundle`; `https_only` serves that port alone
+    (and `url` is `https_url`)."""
 
     def __init__(
         self,

@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from mockserver.config import SERVER_DEFAULTS
-from mockserver.tls import default_dir
 
 # Each is also its `MOCKSERVER_*` variable, so `mockserver health` in a container finds what `run` uses.
 host_option = click.option(
@@ -26,13 +25,23 @@ port_option = click.option(
     help="The port `mockserver run` listens on.",
 )
 
+
+def _default_tls_dir() -> Path:
+    """Read when a command runs, as the platform has it then; only then is `mockserver.tls` imported
+    (cryptography takes a tenth of every command's start-up, `mockserver health`'s included)."""
+    from mockserver.tls import default_dir
+
+    return default_dir()
+
+
 # Where the local CA and the server certificates it signs are kept (`mockserver tls ca`, `run --tls`).
 tls_dir_option = click.option(
     "--tls-dir",
     type=click.Path(file_okay=False, resolve_path=True, path_type=Path),
-    default=default_dir,  # read when a command runs, as the platform has it then
+    default=_default_tls_dir,
     envvar="MOCKSERVER_TLS_DIR",
-    help=f"The directory that keeps the local CA and the certificates it signs.  [default: {default_dir()}]",
+    help="The directory that keeps the local CA and the certificates it signs "
+    "[default: mockserver/tls in the user's data directory, e.g. ~/.local/share/mockserver/tls].",
 )
 https_port_option = click.option(
     "--https-port",

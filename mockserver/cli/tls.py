@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from mockserver.cli.options import tls_dir_option
-from mockserver.tls import TLSError, certificate_authority
 
 
 @click.group()
@@ -23,6 +22,8 @@ def ca(tls_dir: Path, pem: bool) -> None:
 
     One line and nothing else, for `curl --cacert "$(mockserver tls ca)"` or to add the CA to a trust store.
     """
+    from mockserver.tls import TLSError, certificate_authority  # cryptography: only for this command
+
     try:
         path = certificate_authority(tls_dir)
     except TLSError as error:
