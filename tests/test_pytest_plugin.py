@@ -221,3 +221,121 @@ def test_in_process(mockserver_app):
 """,
     )
     result.assert_outcomes(passed=1)
+
+
+# --- HTTPS ----------------------------------------------------------------------------------------------
+
+TLS_TESTS = """
+import ssl
+
+DC = {"Authorization": "Bearer t", "Accept": "application/json"}
+NEW_USER = {"firstName": "Ada", "lastName": "Lovelace", "email": "ada@example.org"}
+
+
+def record(mockserver):
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    base = mockserver.https_url.split("/__session/")[0]
+    line = {"worker": worker, "https": base, "ca": mockserver.ca_bundle}
+    with open(os.environ["RECORD_FILE"], "a") as out:
+        out.write(json.dumps(line) + "\\n")
+
+
+@pytest.mark.parametrize("number", range(4))
+def test_a_list_over_https(mockserver, number):
+    assert mockserver.url.startswith("http://127.0.0.1:")
+    assert mockserver.https_url.startswith("https://localhost:")
+    assert mockserver.digitalchalk_url == mockserver.https_url + "/dc/api/v5"
+    assert mockserver.fullfabric_url == mockserver.https_url
+    with httpx.Client(verify=mockserver.ssl_context(), headers=DC) as client:
+        listed = client.get(f"{mockserver.digitalchalk_url}/registrations?limit=1")
+    assert listed.status_code == 200
+    assert listed.json()["next"].startswith("https://localhost:")
+    record(mockserver)
+
+
+@pytest.mark.parametrize("number", range(4))
+def test_a_user_made_over_https(mockserver, number):
+    trusted = ssl.create_default_context(cafile=mockserver.ca_bundle)
+    made = httpx.post(f"{mockserver.https_url}/dc/api/v5/users", json=NEW_USER, headers=DC, verify=trusted)
+    assert made.status_code == 201, made.text
+    assert [entry["status"] for entry in mockserver.requests(method="POST")] == [201]
+    record(mockserver)
+"""
+
+
+def test_tls_serves_the_vendors_over_https_to_every_worker(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    record_file = tmp_path / "records.jsonl"
+    env = {"RECORD_FILE": str(record_file), "MOCKSERVER_TLS_DIR": str(tmp_path / "tls")}
+    args = ("--mockserver-tls", "--mockserver-no-warnings", "-n", "2")
+    result = run_inner(pytester, TLS_TESTS, *args, env=env)
+    result.assert_outcomes(passed=8)  # and no plain-HTTP warning failed one
+    lines = records(record_file)
+    assert {line["worker"] for line in lines} == {"gw0", "gw1"}
+    assert len({line["https"] for line in lines}) == 1  # one server, its one HTTPS port
+    assert {line["ca"] for line in lines} == {str(tmp_path / "tls" / "ca.pem")}
+
+
+def test_tls_from_the_ini_file(pytester: pytest.Pytester, tmp_path: Path) -> None:
+    pytester._monkeypatch.delenv("MOCKSERVER_TLS_DIR", raising=False)  # it would come before the ini's
+    pytester.makeini("[pytest]\nmockserver_tls = true\nmockserver_tls_dir = ca-here\n")
+    record_file = tmp_path / "records.jsonl"
+    result = run_inner(pytester, TLS_TESTS, "-k", "list", env={"RECORD_FILE": str(record_file)})
+    result.assert_outcomes(passed=4)
+    # A relative directory is the ini file's neighbour.
+    assert {line["ca"] for line in records(record_file)} == {str(pytester.path / "ca-here" / "ca.pem")}
+
+
+def test_without_tls_https_url_says_what_to_pass(pytester: pytest.Pytester) -> None:
+    result = run_inner(
+        pytester,
+        """
+def test_no_https(mockserver):
+    assert mockserver.ca_bundle is None
+    assert mockserver.digitalchalk_url == mockserver.url + "/dc/api/v5"
+    with pytest.raises(RuntimeError, match="run pytest with --mockserver-tls"):
+        mockserver.https_url
+
+
+def test_none_in_process(mockserver_app):
+    with pytest.raises(RuntimeError, match="--mockserver-tls"):
+        mockserver_app.https_url
+""",
+    )
+    result.assert_outcomes(passed=2)
+
+
+HTTPS_ONLY_TESTS = """
+def test_admin_calls_over_https(mockserver):
+    assert mockserver.url.startswith("https://localhost:") and mockserver.url == mockserver.https_url
+    mockserver.fail(api="digitalchalk", path="/dc/api/v5/registrations", status=503)
+    answer = httpx.get(f"{mockserver.digitalchalk_url}/registrations", headers={"Authorization": "Bearer t"},
+                       verify=mockserver.ssl_context())
+    assert answer.status_code == 503
+    assert [entry["status"] for entry in mockserver.requests()] == [503]
+"""
+
+
+@pytest.mark.parametrize("how", ["sidecar", "https-only"])
+def test_a_server_that_serves_https_alone(
+    pytester: pytest.Pytester, live_server: Any, tmp_path: Path, how: str
+) -> None:
+    if how == "sidecar":  # its CA given by environment, as a CI job would
+        server = live_server(tls_dir=tmp_path / "tls", https_only=True)
+        args = ["--mockserver-url", server.https_url]
+        env = {"MOCKSERVER_CA": str(server.ca_bundle)}
+    else:  # started by the plugin
+        args = [
+            "--mockserver-tls",
+            "--mockserver-tls-dir",
+            str(tmp_path / "tls"),
+            "--mockserver-args=--https-only",
+        ]
+        env = {}
+    result = run_inner(pytester, HTTPS_ONLY_TESTS, *args, env=env)
+    result.assert_outcomes(passed=1)
+
+
+def test_tls_with_a_plain_http_sidecar_is_refused(pytester: pytest.Pytester) -> None:
+    result = run_inner(pytester, "", "--mockserver-tls", "--mockserver-url", "http://127.0.0.1:1")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*give that server's https:// URL instead*"])
