@@ -27,11 +27,12 @@ port_option = click.option(
 
 
 def _default_tls_dir() -> Path:
-    """Read when a command runs, as the platform has it then; only then is `mockserver.tls` imported
-    (cryptography takes a tenth of every command's start-up, `mockserver health`'s included)."""
-    from mockserver.tls import default_dir
+    """`mockserver.tls.default_dir()`, read when a command runs, as the platform has it then. Computed here
+    on platformdirs alone: importing `mockserver.tls` (cryptography) would take a tenth of every
+    command's start-up, `mockserver health`'s included."""
+    import platformdirs
 
-    return default_dir()
+    return platformdirs.user_data_path("mockserver") / "tls"
 
 
 # Where the local CA and the server certificates it signs are kept (`mockserver tls ca`, `run --tls`).
