@@ -15,7 +15,8 @@ DigitalChalk registrations: `POST /registrations` refuses ids that name nothing,
 available to the user now, neither of which a schema can say. A body whose ids are valid strings gets a
 user made for it through the API itself (`POST /users`) and an offering that user may register for
 (`GET /offerings?userId=`), so that positive cases are accepted; when the server will not make them (no
-token, say), the body is sent as generated.
+token, say), the body is sent as generated. Over HTTPS, those requests verify the server's certificate
+against the CA certificate MOCKSERVER_CA names (`mockserver verify --ca` sets it), else the system's store.
 
 DigitalChalk user fields: a field's category must exist, a value's field must exist and take that kind
 of value, and a category holding fields cannot be deleted. A valid `categoryId` or `categoryName`
@@ -30,9 +31,12 @@ Load with `SCHEMATHESIS_HOOKS=mockserver.contract_hooks`.
 from __future__ import annotations
 
 import calendar
+import functools
 import itertools
 import json
+import os
 import re
+import ssl
 import urllib.parse
 import urllib.request
 from typing import Any
@@ -113,6 +117,12 @@ def filter_body(context: Any, body: Any) -> bool:
     return not (isinstance(body, dict) and body.get("api") == "admin")
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    """What the hooks' own HTTPS requests trust: the CA of MOCKSERVER_CA, else the system's store."""
+    return ssl.create_default_context(cafile=os.environ.get("MOCKSERVER_CA") or None)
+
+
 def _registrable(case: Any, body: dict[str, Any]) -> None:
     """`userId` and `offeringId`, when both are valid strings, replaced by a new user's id and an offering
     open to them, both found through the server's own API with the case's headers (its token); left as
@@ -125,11 +135,11 @@ def _registrable(case: Any, body: dict[str, Any]) -> None:
     user = {"firstName": "Contract", "lastName": f"User{number}", "email": f"u{number}x@contract.example"}
     try:
         made = urllib.request.Request(f"{base}/users", json.dumps(user).encode(), headers, method="POST")
-        with urllib.request.urlopen(made, timeout=10) as created:
+        with urllib.request.urlopen(made, timeout=10, context=_tls()) as created:
             user_id = created.headers["Location"].rsplit("/", 1)[1]
         query = urllib.parse.urlencode({"userId": user_id, "limit": 1})
         found = urllib.request.Request(f"{base}/offerings?{query}", headers=headers)
-        with urllib.request.urlopen(found, timeout=10) as listed:
+        with urllib.request.urlopen(found, timeout=10, context=_tls()) as listed:
             offerings = json.load(listed).get("results", [])
     except (OSError, ValueError, KeyError, AttributeError):  # refused (no token, say): sent as generated
         return

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import ssl
 import subprocess
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import NoReturn, TypeVar
 from urllib.parse import urlsplit
 
@@ -110,11 +112,11 @@ def schemathesis_command(base_url: str, target: Target, options: Sequence[str]) 
     return command + list(options)
 
 
-def _reset(base_url: str, admin_header: str) -> None:
+def _reset(base_url: str, admin_header: str, context: ssl.SSLContext | None) -> None:
     """Put the server back on its fixtures: the admin API's run leaves failure rules and state behind."""
     name, _, value = admin_header.partition(": ")
     try:
-        status = http_status(f"{base_url}/__admin/reset", REACHABLE_TIMEOUT, "POST", {name: value})
+        status = http_status(f"{base_url}/__admin/reset", REACHABLE_TIMEOUT, "POST", {name: value}, context)
     except OSError as error:
         status, reason = 0, unreachable_reason(error)
     else:
@@ -123,17 +125,46 @@ def _reset(base_url: str, admin_header: str) -> None:
         click.echo(f"mockserver verify could not reset {base_url} after the admin run: {reason}", err=True)
 
 
-def _run(base_url: str, targets: Sequence[Target], options: Sequence[str]) -> list[Outcome]:
-    """Each target's schemathesis run in turn, its output going straight to ours."""
+def _run(
+    base_url: str,
+    targets: Sequence[Target],
+    options: Sequence[str],
+    ca: Path | None,
+    context: ssl.SSLContext | None,
+) -> list[Outcome]:
+    """Each target's schemathesis run in turn, its output going straight to ours. The hooks' own requests
+    verify an HTTPS server against `ca` too (they read it from MOCKSERVER_CA); the reset, with `context`."""
     environment = {**os.environ, "SCHEMATHESIS_HOOKS": "mockserver.contract_hooks"}
+    if ca is not None:
+        environment["MOCKSERVER_CA"] = str(ca)
     outcomes = []
     for target in targets:
         click.echo(f"mockserver verify: the {target.api} contract against {base_url}")
         run = subprocess.run(schemathesis_command(base_url, target, options), env=environment, check=False)
         outcomes.append(Outcome(target, run.returncode))
         if target.api == "admin":
-            _reset(base_url, target.header)
+            _reset(base_url, target.header, context)
     return outcomes
+
+
+def _trusting(ca: Path | None) -> ssl.SSLContext:
+    """TLS settings that trust `ca` (the system's store without one); cannot run if it holds no CA."""
+    try:
+        return ssl.create_default_context(cafile=ca)
+    except OSError as error:  # ssl.SSLError: a file that holds no certificate
+        _cannot_run(f"cannot use the CA certificate {ca}: {error.strerror or error}")
+
+
+def _reachable(base_url: str, context: ssl.SSLContext | None) -> None:
+    """Cannot run, saying why, unless something answers HTTP at `base_url` (its certificate verified with
+    `context`, if HTTPS)."""
+    try:
+        http_status(base_url, REACHABLE_TIMEOUT, context=context)
+    except OSError as error:
+        reason = unreachable_reason(error)
+        if isinstance(getattr(error, "reason", None), ssl.SSLCertVerificationError):
+            reason += "; give the CA that signed its certificate with --ca (or MOCKSERVER_CA)"
+        _cannot_run(f"cannot reach {base_url}: {reason}")
 
 
 @click.command(context_settings={"help_option_names": ["-h", "--help"]})
@@ -153,6 +184,14 @@ def _run(base_url: str, targets: Sequence[Target], options: Sequence[str]) -> li
 @click.option("--max-examples", type=click.IntRange(min=1), help="Test cases per operation.")
 @click.option("--seed", type=int, help="Seed of the generated cases, to repeat a run exactly.")
 @click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True)
+@click.option(
+    "--ca",
+    type=click.Path(exists=True, dir_okay=False, resolve_path=True, path_type=Path),
+    envvar="MOCKSERVER_CA",
+    show_envvar=True,
+    help="The CA certificate (PEM) to verify an https:// BASE_URL with, e.g. `mockserver tls ca`'s "
+    "[default: the system's trust store].",
+)
 @click.argument("schemathesis_args", nargs=-1, type=click.UNPROCESSED)
 @click.pass_context
 def verify(
@@ -165,6 +204,7 @@ def verify(
     max_examples: int | None,
     seed: int | None,
     workers: int,
+    ca: Path | None,
     schemathesis_args: tuple[str, ...],
 ) -> None:
     """Run schemathesis, with every check, on the contracts against the server at BASE_URL.
@@ -174,17 +214,16 @@ def verify(
     """
     if importlib.util.find_spec("schemathesis") is None:
         _cannot_run(MISSING_SCHEMATHESIS)
-    try:
-        http_status(base_url, REACHABLE_TIMEOUT)
-    except OSError as error:
-        _cannot_run(f"cannot reach {base_url}: {unreachable_reason(error)}")
+    tls = _trusting(ca) if urlsplit(base_url).scheme == "https" else None
+    _reachable(base_url, tls)
     tokens = {"fullfabric": fullfabric_token, "digitalchalk": digitalchalk_token, "admin": admin_token}
-    options = ["--workers", str(workers), *schemathesis_args]
+    # The CA before the arguments given after `--`, which may override it (`--tls-verify false`).
+    options = ["--workers", str(workers), *(["--tls-verify", str(ca)] if ca else []), *schemathesis_args]
     if max_examples:
         options += ["--max-examples", str(max_examples)]
     if seed is not None:
         options += ["--seed", str(seed)]
-    outcomes = _run(base_url, _targets(context, apis, tokens), options)
+    outcomes = _run(base_url, _targets(context, apis, tokens), options, ca, tls)
     click.echo(f"mockserver verify {base_url}:")
     for outcome in outcomes:
         click.echo(outcome.line())

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 
@@ -173,3 +174,60 @@ def test_verify_cannot_run_without_a_server(tmp_path: Path, url: str, message: s
     assert result.returncode == 2
     assert result.stderr.splitlines()[-1] == message.format(port=port)
     assert result.stdout == ""
+
+
+def test_verify_over_https_with_the_servers_ca(live_server: Any, tmp_path: Path) -> None:
+    server = live_server(tls_dir=tmp_path / "tls")
+    light = ("--api", "digitalchalk", "--seed", "1", "--max-examples", "5")
+
+    result = verify(server.https_url, *light, "--ca", str(server.ca_bundle), cwd=tmp_path)
+    assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
+    assert summary(result) == [
+        f"mockserver verify {server.https_url}:",
+        "  digitalchalk  passed (auth checks skipped: no --digitalchalk-token)",
+    ]
+    journal = httpx.get(f"{server.url}/__admin/requests").json()
+    by_plain_http = [
+        entry for entry in journal for warning in entry["warnings"] if warning["parameter"] == "scheme"
+    ]
+    assert journal and by_plain_http == []
+
+    unverified = verify(server.https_url, *light, cwd=tmp_path)
+    assert unverified.returncode == 2
+    last = unverified.stderr.splitlines()[-1]
+    assert last.startswith(f"mockserver verify cannot reach {server.https_url}: certificate verify failed: ")
+    assert last.endswith("; give the CA that signed its certificate with --ca (or MOCKSERVER_CA)")
+    assert unverified.stdout == ""
+
+
+# A case of `POST /registrations` whose ids are valid strings, as the hooks see it.
+REGISTRABLE = """
+import sys
+from types import SimpleNamespace
+from mockserver import contract_hooks
+
+schema = SimpleNamespace(get_base_url=lambda: sys.argv[1])
+case = SimpleNamespace(operation=SimpleNamespace(schema=schema), headers={"Authorization": "Bearer t"})
+body = {"userId": "generated", "offeringId": "generated"}
+contract_hooks._registrable(case, body)
+print(body["userId"] != "generated")
+"""
+
+
+@pytest.mark.parametrize("ca", [True, False])
+def test_the_hooks_requests_verify_the_server_with_the_ca(live_server: Any, tmp_path: Path, ca: bool) -> None:
+    """The hooks make a user for a registration through the API itself, over HTTPS trusting MOCKSERVER_CA
+    (as `verify --ca` sets it); unverified, they leave the body as generated. In a process of its own:
+    importing the hooks registers them with schemathesis for good."""
+    server = live_server(tls_dir=tmp_path / "tls", https_only=True)
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("MOCKSERVER_")}
+    if ca:
+        environment["MOCKSERVER_CA"] = str(server.ca_bundle)
+    done = subprocess.run(
+        [sys.executable, "-c", REGISTRABLE, server.https_url],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=environment,
+    )
+    assert (done.returncode, done.stdout) == (0, f"{ca}\n"), done.stderr
