@@ -266,7 +266,7 @@ def test_a_user_made_over_https(mockserver, number):
 def test_tls_serves_the_vendors_over_https_to_every_worker(pytester: pytest.Pytester, tmp_path: Path) -> None:
     record_file = tmp_path / "records.jsonl"
     env = {"RECORD_FILE": str(record_file), "MOCKSERVER_TLS_DIR": str(tmp_path / "tls")}
-    args = ("--mockserver-tls", "--mockserver-no-warnings", "-n", "2")
+    args = ("--mockserver-tls", "--mockserver-no-warnings", "-p", "xdist", "-n", "2")
     result = run_inner(pytester, TLS_TESTS, *args, env=env)
     result.assert_outcomes(passed=8)  # and no plain-HTTP warning failed one
     lines = records(record_file)
