@@ -259,3 +259,14 @@ def test_a_port_that_is_taken_is_named(tmp_path: Path, taken: str) -> None:
     assert done.returncode == 1
     assert f"cannot listen on 127.0.0.1:{busy} ({taken}): Address already in use" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_an_empty_https_port_in_the_environment_serves_http_alone(
+    live_server: Callable[..., Any], tmp_path: Path
+) -> None:
+    """The Docker image sets MOCKSERVER_HTTPS_PORT=8443; `-e MOCKSERVER_HTTPS_PORT=` takes it back."""
+    server = live_server(env={"MOCKSERVER_HTTPS_PORT": "", "MOCKSERVER_TLS_DIR": str(tmp_path / "tls")})
+    assert httpx.get(server.url + DC_LIST, headers=AUTH).status_code == 200
+    server.stop()
+    assert server.stdout.splitlines()[0] == f"mockserver 0.1.0 serving on {server.url}"
+    assert not (tmp_path / "tls").exists()
