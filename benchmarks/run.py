@@ -352,6 +352,45 @@ class Bench:
         self.check(f"{what}, one connection", Target(30, "ms"), single.p50_ms)
         self.check(f"{what}, {CONNECTIONS} connections", Target(30, "ms"), results[largest].p50_ms)
 
+    def https(self) -> None:
+        """The list and a 10-item FullFabric post over HTTPS, each beside the same over HTTP on the same
+        server (`--tls` serves both ports from one process); and the list on a new connection each time,
+        where every request pays for a TLS handshake."""
+        with (
+            tempfile.TemporaryDirectory(prefix="bench-tls-") as tls_dir,
+            servers.mock_tls(Path(tls_dir)) as server,
+        ):
+            plain_list, secure_list = (
+                fetch("GET", server.url(DC_LIST, https=https), ca=server.ca) for https in (False, True)
+            )
+            if plain_list != secure_list:
+                raise RuntimeError("the DigitalChalk list over HTTPS is not the one over HTTP")
+            close = {**AUTH, "Connection": "close"}
+            loads = {
+                "list": [Request(server.url(DC_LIST, https=https), headers=AUTH) for https in (False, True)],
+                "list, a new connection each request": [
+                    Request(server.url(DC_LIST, https=https), headers=close) for https in (False, True)
+                ],
+                "post of 10 items": [ff_request(server, 10, https=https) for https in (False, True)],
+            }
+            rows: list[list[str]] = []
+            for what, (over_http, over_https) in loads.items():
+                plain = self.measure(f"{what}, HTTP", over_http)
+                secure = self.measure(f"{what}, HTTPS", over_https)
+                rows += [load_row(f"{what}: HTTP", plain, None), load_row(f"{what}: HTTPS", secure, plain)]
+        lines = [
+            "One `mockserver run --tls` (default fixtures, in-memory store) serving HTTP and HTTPS from one "
+            f"process; each load over HTTP, then at once the same over HTTPS, `wrk -t1 -c{CONNECTIONS}`. "
+            "TLS 1.3 (wrk's OpenSSL and granian's rustls agree on it), the certificate an EC P-256 one from "
+            "the local CA; wrk does not verify it, which is the client's work, not the server's. wrk keeps "
+            "its connections open, so the first and last loads pay for a handshake once per connection; the "
+            "second sends `Connection: close`, so that each request is made on a new connection, TLS "
+            "handshake included, as by a client that keeps none open.",
+            "",
+            *table(("load: scheme", *LOAD_COLUMNS, "req/s ratio to HTTP"), rows),
+        ]
+        self.report.add("HTTPS beside HTTP", lines)
+
     def costs(self) -> None:
         """The list with a journal of one entry, in a session, with rules that never match; then held."""
         with servers.mock(env={"MOCKSERVER_JOURNAL_SIZE": "1"}) as server:
@@ -678,13 +717,14 @@ def ff_row(what: str, result: WrkResult, items: int, baseline: WrkResult) -> lis
     return [*row, number(result.requests_per_second * items)]
 
 
-def ff_request(server: Server, items: int) -> Request:
-    """A post of `items` items, checked once to answer 200 for each."""
+def ff_request(server: Server, items: int, https: bool = False) -> Request:
+    """A post of `items` items (on the HTTPS port: `https`), checked once to answer 200 for each."""
     body = json.dumps({"registrations": [FF_ITEMS[index % 2] for index in range(items)]}).encode()
-    outcomes = json.loads(fetch("POST", server.url(FF_POST), body, FF_HEADERS))
+    url = server.url(FF_POST, https=https)
+    outcomes = json.loads(fetch("POST", url, body, FF_HEADERS, ca=server.ca))
     if [outcome["status"] for outcome in outcomes] != [200] * items:
         raise RuntimeError(f"a FullFabric item failed: {outcomes}")
-    return Request(server.url(FF_POST), "POST", body, FF_HEADERS)
+    return Request(url, "POST", body, FF_HEADERS)
 
 
 def write_wiremock_mapping(root: Path) -> None:
@@ -788,6 +828,7 @@ def main(argv: list[str] | None = None) -> int:
         bare = bench.candidates(path)
     bench.dc_list(bare)
     bench.ff_posts()
+    bench.https()
     bench.costs()
     bench.redis_store()
     bench.journal_memory(large_fixtures(plan.session_registrations))
