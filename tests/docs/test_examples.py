@@ -128,11 +128,42 @@ HTTPS_PORT = re.compile(r"(?<=:)8443\b")  # the page's HTTPS port, after a host 
 
 def on_server(text: str, server: LiveServer) -> str:
     """`text` (a command, or what it prints) with the page's addresses and CA made the server's."""
-    text = text.replace("http://127.0.0.1:8080", server.url)
-    if server.https_port is not None:
-        text = CA_PATH.sub(str(server.ca_bundle), text)
-        text = HTTPS_PORT.sub(str(server.https_port), text)
+    return on(text, server.url, server.https_port, server.ca_bundle)
+
+
+def on(text: str, url: str, https_port: int | None = None, ca: Path | None = None) -> str:
+    text = text.replace("http://127.0.0.1:8080", url)
+    if https_port is not None:
+        text = CA_PATH.sub(str(ca), text)
+        text = HTTPS_PORT.sub(str(https_port), text)
     return text
+
+
+@pytest.mark.parametrize(
+    ("page", "served"),
+    [
+        (
+            """curl -s --cacert "$(mockserver tls ca)" 'https://localhost:8443/dc/api/v5/registrations'""",
+            """curl -s --cacert "/t/ca.pem" 'https://localhost:9443/dc/api/v5/registrations'""",
+        ),
+        (
+            "curl --cacert $(.venv/bin/mockserver tls ca) --resolve api.digitalchalk.com:8443:127.0.0.1",
+            "curl --cacert /t/ca.pem --resolve api.digitalchalk.com:9443:127.0.0.1",
+        ),
+        (
+            '"message": "…; call https://127.0.0.1:8443/dc/api/v5/registrations", "port": 18443',
+            '"message": "…; call https://127.0.0.1:9443/dc/api/v5/registrations", "port": 18443',
+        ),
+        ("curl -s http://127.0.0.1:8080/__admin/requests", "curl -s http://127.0.0.1:9080/__admin/requests"),
+    ],
+)
+def test_a_pages_addresses_and_ca_become_the_servers(page: str, served: str) -> None:
+    assert on(page, "http://127.0.0.1:9080", 9443, Path("/t/ca.pem")) == served
+
+
+def test_without_https_the_page_keeps_its_https_addresses() -> None:
+    page = 'curl --cacert "$(mockserver tls ca)" https://localhost:8443/'
+    assert on(page, "http://127.0.0.1:9080") == page
 
 
 def program(command: str) -> str:
