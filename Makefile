@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 ARGS ?=
 
-.PHONY: install run test fuzz lint clean bench bench-smoke bench-peers bench-tools redis-server
+.PHONY: install run test fuzz lint clean bench bench-smoke bench-peers bench-tools redis-server php
 
 install: $(STAMP)
 
@@ -26,7 +26,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy  # what and how strictly: [tool.mypy] in pyproject.toml
 
-test: lint redis-server
+test: lint redis-server php
 	$(BIN)/pytest -n 2  # two processes: most tests wait on a server or schemathesis
 	cd examples/grade-sync && $(CURDIR)/$(BIN)/pytest -n 4
 	cd examples/enrolment && $(CURDIR)/$(BIN)/pytest -n 2
@@ -40,6 +40,11 @@ fuzz: install redis-server
 # The tests of the Redis store start real redis-servers (Debian's), each on a free port of its own.
 redis-server:
 	@command -v redis-server >/dev/null || (apt-get update && apt-get install -y redis-server)
+
+# tests/clients runs real HTTPS clients against the mock; the PHP one needs Debian's php-cli and php-curl
+# (about 20 s to install). Node and a JDK are used where they are, and their tests skipped where not.
+php:
+	@php -m 2>/dev/null | grep -qx curl || (apt-get update && apt-get install -y php-cli php-curl)
 
 # `make bench` measures for a few minutes and writes docs/benchmarks.md; `make bench-smoke` (part of
 # `make test`) runs the same pipeline in seconds; `make bench-peers` adds Prism and WireMock to `make bench`.

@@ -6,6 +6,7 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -37,10 +38,18 @@ class Memory:
     rss: float  # VmRSS: what the processes hold now, shared pages counted in each
 
 
-def fetch(method: str, url: str, body: bytes | None = None, headers: dict[str, str] | None = None) -> bytes:
-    """One request; the response body. An error status raises `urllib.error.HTTPError` (an OSError)."""
+def fetch(
+    method: str,
+    url: str,
+    body: bytes | None = None,
+    headers: dict[str, str] | None = None,
+    ca: Path | None = None,
+) -> bytes:
+    """One request; the response body. An error status raises `urllib.error.HTTPError` (an OSError). An
+    `https://` URL is verified against the CA certificate `ca`."""
     request = urllib.request.Request(url, data=body, method=method, headers={**AUTH, **(headers or {})})
-    with urllib.request.urlopen(request, timeout=10) as response:
+    context = ssl.create_default_context(cafile=ca) if url.startswith("https:") else None
+    with urllib.request.urlopen(request, timeout=10, context=context) as response:
         answer: bytes = response.read()
         return answer
 
@@ -86,8 +95,14 @@ class Server(ServerProcess):
     ) -> None:
         super().__init__(name, argv, f"http://127.0.0.1:{port}{health_path}", env=env, cwd=ROOT)
         self.port, self.timeout = port, timeout
+        self.https_port: int | None = None  # and the CA certificate that signed its certificate
+        self.ca: Path | None = None
 
-    def url(self, path: str) -> str:
+    def url(self, path: str, https: bool = False) -> str:
+        """`path` on the server: on its plain port, or on its HTTPS port (served with `mock_tls`)."""
+        if https:
+            assert self.https_port is not None, "served with mock_tls"
+            return f"https://127.0.0.1:{self.https_port}{path}"
         return f"http://127.0.0.1:{self.port}{path}"
 
     def __enter__(self) -> Server:
@@ -127,6 +142,16 @@ def mock(*args: str, env: dict[str, str] | None = None, timeout: float = HEALTH_
     port = free_port()
     argv = [sys.executable, "-m", "mockserver", "run", "--port", str(port), *args]
     return Server("mockserver (granian)", argv, port, "/__admin/health", env=env, timeout=timeout)
+
+
+def mock_tls(tls_dir: Path, *args: str) -> Server:
+    """`mockserver run --tls` with `args`: HTTP and HTTPS from one process, its CA kept in `tls_dir`."""
+    from mockserver.tls import certificate_authority
+
+    https_port = free_port()
+    server = mock("--tls", "--https-port", str(https_port), "--tls-dir", str(tls_dir), *args)
+    server.https_port, server.ca = https_port, certificate_authority(tls_dir)
+    return server
 
 
 @contextmanager

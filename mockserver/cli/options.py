@@ -27,9 +27,9 @@ port_option = click.option(
 
 
 def _default_tls_dir() -> Path:
-    """`mockserver.tls.default_dir()`, read when a command runs, as the platform has it then. Computed here
-    on platformdirs alone: importing `mockserver.tls` (cryptography) would take a tenth of every
-    command's start-up, `mockserver health`'s included."""
+    """`mockserver.tls.default_dir()`, read when a command runs, as the platform has it then. Click asks
+    for it whenever `--tls-dir` is not given, TLS or not: `mockserver.tls` is not imported for it
+    (cryptography takes a tenth of a command's start-up, and 3 MiB of each server process)."""
     import platformdirs
 
     return platformdirs.user_data_path("mockserver") / "tls"

@@ -59,11 +59,11 @@ def _https(
     """The certificate HTTPS is served with, or None when it is not: `--tls`, or any option that only
     makes sense with it (`--https-port`, `--https-only`, `--tls-cert/--tls-key`, `--tls-hostname`), turns
     it on. The user's own, or one for loopback and `hostnames` from the local CA (made once, kept)."""
-    from mockserver.tls import TLSError, own_certificate, server_certificate
-
     given = context.get_parameter_source("https_port") not in (ParameterSource.DEFAULT, None)
     if not (tls or https_only or given or hostnames or cert or key):
         return None
+    from mockserver.tls import TLSError, own_certificate, server_certificate  # cryptography: only for TLS
+
     if (cert is None) != (key is None):
         raise click.UsageError("--tls-cert and --tls-key go together: the certificate and its private key")
     try:

@@ -85,6 +85,7 @@ def error_body(code: str, message: str) -> dict[str, str]:
 # from the status phrase, which changes between Python versions.
 HTTP_ERROR_CODES = {
     400: "bad_request",
+    403: "forbidden",  # strict mode: a call over plain HTTP while HTTPS is served
     404: "not_found",
     405: "method_not_allowed",
     413: "request_entity_too_large",

@@ -19,8 +19,9 @@ import pytest
 from click.testing import CliRunner
 
 from mockserver.cli import main
-from mockserver.testing import free_port
-from mockserver.tls import own_certificate, server_certificate
+from mockserver.cli.options import _default_tls_dir
+from mockserver.testing import descendants, free_port
+from mockserver.tls import default_dir, own_certificate, server_certificate
 
 from ..conftest import AUTH, DC_LIST, RedisServer
 
@@ -259,3 +260,26 @@ def test_a_port_that_is_taken_is_named(tmp_path: Path, taken: str) -> None:
     assert done.returncode == 1
     assert f"cannot listen on 127.0.0.1:{busy} ({taken}): Address already in use" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_an_empty_https_port_in_the_environment_serves_http_alone(
+    live_server: Callable[..., Any], tmp_path: Path
+) -> None:
+    """The Docker image sets MOCKSERVER_HTTPS_PORT=8443; `-e MOCKSERVER_HTTPS_PORT=` takes it back."""
+    server = live_server(env={"MOCKSERVER_HTTPS_PORT": "", "MOCKSERVER_TLS_DIR": str(tmp_path / "tls")})
+    assert httpx.get(server.url + DC_LIST, headers=AUTH).status_code == 200
+    server.stop()
+    assert server.stdout.splitlines()[0] == f"mockserver 0.1.0 serving on {server.url}"
+    assert not (tmp_path / "tls").exists()
+
+
+def test_without_tls_the_server_never_loads_cryptography(live_server: Callable[..., Any]) -> None:
+    """Its Rust library costs every process of a plain server memory, and every start a tenth of its time."""
+    server = live_server()
+    assert server.process is not None
+    for pid in (server.process.pid, *descendants(server.process.pid)):
+        assert "cryptography" not in Path(f"/proc/{pid}/maps").read_text()
+
+
+def test_the_cli_default_tls_dir_is_the_libraries() -> None:
+    assert _default_tls_dir() == default_dir()

@@ -8,6 +8,8 @@ import re
 import shlex
 import shutil
 import signal
+import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -30,11 +32,15 @@ from ..conftest import DC_LIST, ROOT, free_port
 
 @dataclass(frozen=True)
 class Image:
-    """What the Dockerfile's final stage gives a container: environment, command, health check."""
+    """What the Dockerfile's final stage gives a container: environment, command, health check, the ports
+    it exposes and the user it runs as."""
 
     env: dict[str, str]
     cmd: list[str]
     healthcheck: list[str]
+    expose: list[str]
+    user: str
+    runs: list[str]  # its RUN commands
 
 
 @dataclass(frozen=True)
@@ -63,14 +69,17 @@ class Venv:
 
 
 def read_image(dockerfile: Path) -> Image:
-    """ENV, CMD and HEALTHCHECK of the Dockerfile's last stage; commands must be in exec (JSON) form."""
+    """ENV, CMD, HEALTHCHECK, EXPOSE, USER and RUN of the Dockerfile's last stage; CMD and HEALTHCHECK
+    must be in exec (JSON) form."""
     lines = [line.strip() for line in re.sub(r"\\\n", " ", dockerfile.read_text()).splitlines()]
     instructions = [line.partition(" ")[::2] for line in lines if line and not line.startswith("#")]
     last_stage = max(index for index, (keyword, _) in enumerate(instructions) if keyword.upper() == "FROM")
     env: dict[str, str] = {}
-    commands: dict[str, list[str]] = {}
+    commands: dict[str, list[str]] = {"expose": [], "user": [], "run": []}
     for keyword, arguments in instructions[last_stage:]:
-        if keyword.upper() == "ENV":
+        if keyword.upper() in ("EXPOSE", "USER", "RUN"):
+            commands[keyword.lower()] += [arguments] if keyword.upper() == "RUN" else arguments.split()
+        elif keyword.upper() == "ENV":
             for pair in shlex.split(arguments):
                 name, _, value = pair.partition("=")
                 env[name] = value
@@ -78,7 +87,8 @@ def read_image(dockerfile: Path) -> Image:
             commands["cmd"] = json.loads(arguments)
         elif keyword.upper() == "HEALTHCHECK":
             commands["healthcheck"] = json.loads(arguments.split(" CMD ", 1)[1])
-    return Image(env, commands["cmd"], commands["healthcheck"])
+    (user,) = commands["user"]
+    return Image(env, commands["cmd"], commands["healthcheck"], commands["expose"], user, commands["run"])
 
 
 def sh(*command: str, cwd: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -139,15 +149,29 @@ def test_the_installed_package_carries_the_default_fixtures_and_contracts(venv: 
 def test_serves_as_the_dockerfile_runs_it(
     venv: Venv, image: Image, tmp_path: Path, server_output: Any
 ) -> None:
-    assert image.env["MOCKSERVER_FIXTURES"] == "/fixtures"  # the mount point the docs promise
+    assert image.env["MOCKSERVER_FIXTURES"] == "/fixtures"  # the mount points the docs promise
+    assert (image.env["MOCKSERVER_HTTPS_PORT"], image.env["MOCKSERVER_TLS_DIR"]) == ("8443", "/tls")
+    assert image.expose == [image.env["MOCKSERVER_PORT"], image.env["MOCKSERVER_HTTPS_PORT"]]
+    # The CA's directory is made for the user the server runs as, and for it alone (a volume mounted
+    # there afresh takes its owner).
+    uid, gid = image.user.split(":")
+    made = f"install --directory --owner {uid} --group {gid} --mode 0700 {image.env['MOCKSERVER_TLS_DIR']}"
+    assert any(made in run for run in image.runs)
     packaged = venv.path.glob("lib/python*/site-packages/mockserver/_data/fixtures")
     fixtures = shutil.copytree(next(packaged), tmp_path / "fixtures")
-    port = free_port()
-    # The container's environment, but its mount point and its host and port on this machine.
+    port, https_port, tls_dir = free_port(), free_port(), tmp_path / "tls"
+    # The container's environment, but its mount points and its host and ports on this machine; and the
+    # name the compose example's client calls it by.
+    compose = yaml.safe_load((ROOT / "docker-compose.example.yml").read_text())
     container = image.env | {
         "MOCKSERVER_FIXTURES": str(fixtures),
         "MOCKSERVER_HOST": "127.0.0.1",
         "MOCKSERVER_PORT": str(port),
+        "MOCKSERVER_HTTPS_PORT": str(https_port),
+        "MOCKSERVER_TLS_DIR": str(tls_dir),
+        "MOCKSERVER_TLS_HOSTNAMES": compose["services"]["mockserver"]["environment"][
+            "MOCKSERVER_TLS_HOSTNAMES"
+        ],
     }
     env = venv.env(**container)
     assert shutil.which(image.cmd[0], path=env["PATH"]) == str(venv.bin / image.cmd[0])
@@ -165,6 +189,21 @@ def test_serves_as_the_dockerfile_runs_it(
         response = httpx.get(f"http://127.0.0.1:{port}{DC_LIST}", headers={"Authorization": "Bearer x"})
         assert response.status_code == 200
         assert len(response.json()["results"]) == 5
+        # HTTPS beside it, from the CA the server made in its TLS directory: what
+        # `docker exec <container> mockserver tls ca --pem` prints, in the container's environment.
+        ca_pem = ok(venv.run("mockserver", "tls", "ca", "--pem", **container))
+        assert ca_pem == (tls_dir / "ca.pem").read_text()
+        trusted = ssl.create_default_context(cadata=ca_pem)
+        secure = httpx.get(
+            f"https://localhost:{https_port}{DC_LIST}?limit=1",
+            headers={"Authorization": "Bearer x"},
+            verify=trusted,
+        )
+        assert secure.status_code == 200
+        assert secure.json()["next"] == f"https://localhost:{https_port}{DC_LIST}?limit=1&offset=1"
+        with socket.create_connection(("127.0.0.1", https_port)) as raw:
+            with trusted.wrap_socket(raw, server_hostname="mockserver") as tls:  # the compose client's
+                assert tls.version() in ("TLSv1.2", "TLSv1.3")
         elsewhere = venv.run("mockserver", "health", "--url", f"http://127.0.0.1:{port}/elsewhere")
         assert (elsewhere.returncode, elsewhere.stderr) == (
             1,
@@ -218,11 +257,19 @@ def test_the_compose_example_runs_the_image_as_a_healthy_sidecar(image: Image) -
     assert mock["healthcheck"]["test"] == ["CMD", *image.healthcheck]
     assert any(volume.split(":")[1] == image.env["MOCKSERVER_FIXTURES"] for volume in mock["volumes"])
     assert client["depends_on"] == {"mockserver": {"condition": "service_healthy"}}
-    base = f"http://mockserver:{image.env['MOCKSERVER_PORT']}"
+    # The client calls the vendors over HTTPS, as they must be called, by the mock's service name, which
+    # the certificate names; it trusts the CA the mock keeps in the volume they share.
+    base = f"https://mockserver:{image.env['MOCKSERVER_HTTPS_PORT']}"
     assert (client["environment"]["FULLFABRIC_URL"], client["environment"]["DIGITALCHALK_URL"]) == (
         base,
         f"{base}/dc/api/v5",
     )
+    assert "mockserver" in mock["environment"]["MOCKSERVER_TLS_HOSTNAMES"].split()
+    tls_dir = image.env["MOCKSERVER_TLS_DIR"]
+    (kept,) = [volume.split(":")[0] for volume in mock["volumes"] if volume.split(":")[1] == tls_dir]
+    assert kept in compose["volumes"]
+    assert f"{kept}:{tls_dir}:ro" in client["volumes"]
+    assert client["environment"]["SSL_CERT_FILE"] == f"{tls_dir}/ca.pem"
     known = {parameter.envvar for parameter in run.params} | {f"MOCKSERVER_{name}" for name in DEFAULTS}
     settings = {name for name in [*image.env, *mock["environment"]] if name.startswith("MOCKSERVER_")}
     assert settings <= known

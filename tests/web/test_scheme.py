@@ -145,7 +145,8 @@ def test_strict_refuses_a_vendor_call_over_plain_http_in_the_vendors_shape_and_c
     assert found.get_json()["results"] == []
     ff = client.get(ff_path(), headers=FF_AUTH)
     assert ff.status_code == 403
-    assert PLAIN_HTTP in ff.get_data(as_text=True)
+    message = f"{PLAIN_HTTP}; call https://localhost:8443{ff_path()}"
+    assert ff.get_json() == {"error": "forbidden", "message": message}
 
 
 def test_strict_still_serves_admin_and_health_over_plain_http() -> None:
