@@ -1,4 +1,5 @@
-"""FullFabric blueprint: registrations under `/apis/registrations`, judged per item, in vendor shapes."""
+"""FullFabric blueprint, under `/apis`: registrations judged per item, in vendor shapes; the operations
+of other modules (`*_views.py`) register on it too, and share its auth, version and error handling."""
 
 from __future__ import annotations
 
@@ -42,7 +43,7 @@ from .transcripts import (
     UnknownGradeState,
 )
 
-bp = Blueprint("fullfabric", __name__, url_prefix="/apis/registrations")
+bp = Blueprint("fullfabric", __name__, url_prefix="/apis")
 _item_schema = RegistrationItemSchema()
 _query_schema = TranscriptQuerySchema()
 
@@ -130,7 +131,7 @@ def profile_not_found(error: ProfileNotFound) -> Response:
     return error_response(404, str(error), "profile_not_found")
 
 
-@bp.get("/profiles/<profile_id>/registrations")
+@bp.get("/registrations/profiles/<profile_id>/registrations")
 def list_registrations(profile_id: str) -> Response:
     """The profile's registrations, filtered and paged: a bare array of registration objects."""
     _api_version()
@@ -141,13 +142,13 @@ def list_registrations(profile_id: str) -> Response:
     return jsonify(fullfabric.registrations_of(profile_id, query))
 
 
-@bp.post("/profiles/<profile_id>/registrations")
+@bp.post("/registrations/profiles/<profile_id>/registrations")
 def create_registrations(profile_id: str) -> Response:
     """Register the profile on each item's unit; each item succeeds or fails on its own."""
     return _apply_items(profile_id, create=True)
 
 
-@bp.patch("/profiles/<profile_id>/registrations")
+@bp.patch("/registrations/profiles/<profile_id>/registrations")
 def update_registrations(profile_id: str) -> Response:
     """Update the profile's registration on each item's unit; an item without one fails with a 404."""
     return _apply_items(profile_id, create=False)
