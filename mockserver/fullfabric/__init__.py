@@ -6,6 +6,7 @@ from typing import Any
 
 from mockserver.vendor import Vendor, VendorState
 
+from . import units_views as units_views  # its operations register on `views.bp`
 from . import views
 from .commands import COMMANDS
 from .generate import generate

@@ -10,7 +10,7 @@ from mockserver.ids import ObjectIds
 from mockserver.vendor import Command, WriteContext
 
 from .state import FullFabricState
-from .transcripts import KEEP, GradeInput, RegistrationItem, _Keep
+from .transcripts import KEEP, GradeInput, RegistrationItem, UnitRegistrationUpdate, _Keep
 
 VENDOR = "fullfabric"
 
@@ -67,4 +67,58 @@ def _item(raw: Mapping[str, Any]) -> RegistrationItem:
     )
 
 
-COMMANDS: tuple[type[Command], ...] = (RegisterItems,)
+@dataclass(frozen=True, slots=True)
+class UpdateUnitRegistrations(Command):
+    """A unit's registrations update (PATCH on the unit's path): every item checked, then every one
+    applied at `now`, or none (`UnitUpdateRefused` raised). How many registrations changed."""
+
+    name = "update_unit_registrations"
+    vendor = VENDOR
+
+    unit_id: str
+    updates: tuple[UnitRegistrationUpdate, ...]
+    now: int
+
+    def apply(self, state: FullFabricState, context: WriteContext) -> int:
+        return state.update_unit(self.unit_id, self.updates, self.now)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "unit_id": self.unit_id,
+            "updates": [_update_json(update) for update in self.updates],
+            "now": self.now,
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> UpdateUnitRegistrations:
+        updates = tuple(_update(raw) for raw in data["updates"])
+        return cls(unit_id=data["unit_id"], updates=updates, now=data["now"])
+
+
+def _update_json(update: UnitRegistrationUpdate) -> dict[str, Any]:
+    keep = isinstance(update.grade_state_name, _Keep)
+    return {
+        "registration_id": update.registration_id,
+        "profile_id": update.profile_id,
+        "grade_state_name": None if keep else update.grade_state_name,
+        "keep_grade_state": keep,
+        "awarded": update.awarded,
+        "grade_notes": update.grade_notes,
+        "grade_feedback": update.grade_feedback,
+        "grades": [[grade.name, grade.value, grade.published] for grade in update.grades],
+    }
+
+
+def _update(raw: Mapping[str, Any]) -> UnitRegistrationUpdate:
+    return UnitRegistrationUpdate(
+        registration_id=raw["registration_id"],
+        profile_id=raw["profile_id"],
+        grade_state_name=KEEP if raw["keep_grade_state"] else raw["grade_state_name"],
+        awarded=raw["awarded"],
+        grade_notes=raw["grade_notes"],
+        grade_feedback=raw["grade_feedback"],
+        grades=tuple(GradeInput(name, value, published) for name, value, published in raw["grades"]),
+    )
+
+
+COMMANDS: tuple[type[Command], ...] = (RegisterItems, UpdateUnitRegistrations)

@@ -8,7 +8,14 @@ from typing import Any
 
 from mockserver.ids import ObjectIds
 
-from .transcripts import ItemError, RegistrationItem, TranscriptQuery, build_transcripts, dump_entry
+from .transcripts import (
+    ItemError,
+    RegistrationItem,
+    TranscriptQuery,
+    UnitRegistrationUpdate,
+    build_transcripts,
+    dump_entry,
+)
 
 
 class FullFabricState:
@@ -71,6 +78,24 @@ class FullFabricState:
             transcripts = self.transcripts
             transcripts.check_profile(profile_id)
             return [transcripts.to_json(found) for found in transcripts.registrations_of(profile_id, query)]
+
+    def check_unit(self, unit_id: str) -> None:
+        self.transcripts.check_unit(unit_id)
+
+    def registrations_of_unit(self, unit_id: str, limit: int, skip: int) -> list[dict[str, Any]]:
+        """The registration objects of every profile on the unit, one page of them."""
+        with self._lock:
+            transcripts = self.transcripts
+            transcripts.check_unit(unit_id)
+            return [
+                transcripts.to_json(found)
+                for found in transcripts.registrations_of_unit(unit_id, limit, skip)
+            ]
+
+    def update_unit(self, unit_id: str, updates: Sequence[UnitRegistrationUpdate], now: int) -> int:
+        """Apply a unit's registrations update, all or (raising) none; how many registrations changed."""
+        with self._lock:
+            return self.transcripts.update_unit(unit_id, updates, now)
 
     def dump(self) -> dict[str, Any]:
         with self._lock:

@@ -65,6 +65,14 @@ class RegistrationNotFound(ItemError):
     """An update names a unit the profile has no registration for (in the course of its context)."""
 
 
+class UnitUpdateRefused(FullFabricError):
+    """One item of a unit's update fails, so the whole update does, and nothing is applied."""
+
+    def __init__(self, index: int, error: FullFabricError) -> None:
+        super().__init__(str(error))
+        self.index, self.error = index, error
+
+
 @dataclass(frozen=True, slots=True)
 class GradeDefinition:
     """One entry of a unit's grade schema."""
@@ -136,6 +144,7 @@ class Registration:
     grade_state_name: str | None = None
     grade_notes: str = ""
     grade_feedback: str = ""
+    awarded: bool | None = None  # set by a unit's update; None: the grade state's
 
 
 @dataclass(slots=True)
@@ -170,6 +179,20 @@ class RegistrationItem:
 
 
 @dataclass(frozen=True, slots=True)
+class UnitRegistrationUpdate:
+    """One item of a unit's registrations update: the registration (by its id, or the profile's on the
+    unit) and what to set; a field left out (KEEP, or None for the texts and `awarded`) is kept."""
+
+    registration_id: str | None = None
+    profile_id: str | None = None
+    grade_state_name: str | None | _Keep = KEEP
+    awarded: bool | None = None
+    grade_notes: str | None = None
+    grade_feedback: str | None = None
+    grades: tuple[GradeInput, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True, slots=True)
 class TranscriptQuery:
     """Which of a profile's registrations to list: every filter given must hold; then a page of them."""
 
@@ -192,8 +215,10 @@ class Transcripts:
         self._entries: dict[tuple[str, str, str], TranscriptEntry] = {entry.key: entry for entry in entries}
         # Each profile's entries in transcript order, so that listing one profile never scans them all.
         self._by_profile: dict[str, list[TranscriptEntry]] = {}
+        self._by_unit: dict[str, list[TranscriptEntry]] = {}  # and each unit's, for the unit's list
         for entry in self._entries.values():
             self._by_profile.setdefault(entry.profile_id, []).append(entry)
+            self._by_unit.setdefault(entry.unit_id, []).append(entry)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -220,6 +245,67 @@ class Transcripts:
         skip = min(query.skip, sys.maxsize - query.limit)  # no profile has that many: an empty page
         return list(islice(found, skip, skip + query.limit))
 
+    def check_unit(self, unit_id: str) -> Unit:
+        try:
+            return self.catalog.units[unit_id]
+        except KeyError:
+            raise UnitNotFound(f"unit {unit_id} not found") from None
+
+    def registrations_of_unit(self, unit_id: str, limit: int, skip: int) -> list[Registration]:
+        """Every profile's registration of the unit, in transcript order, one page of them."""
+        found = (entry.registration for entry in self._by_unit.get(unit_id, ()) if entry.registration)
+        skip = min(skip, sys.maxsize - limit)
+        return list(islice(found, skip, skip + limit))
+
+    def update_unit(self, unit_id: str, updates: Iterable[UnitRegistrationUpdate], now: int) -> int:
+        """Apply every update to the unit's registrations it names, all stamped `now`; how many
+        registrations changed.
+
+        Every update is checked before any is applied: the first that fails raises `UnitUpdateRefused`
+        (naming its index) and nothing changes."""
+        unit = self.check_unit(unit_id)
+        checked: list[tuple[UnitRegistrationUpdate, list[Registration]]] = []
+        for index, update in enumerate(updates):
+            try:
+                checked.append((update, self._check_unit_update(unit, update)))
+            except FullFabricError as error:
+                raise UnitUpdateRefused(index, error) from None
+        changed = set()
+        for update, registrations in checked:
+            for registration in registrations:
+                _update_registration(registration, update, now)
+                changed.add(registration.id)
+        return len(changed)
+
+    def _check_unit_update(self, unit: Unit, update: UnitRegistrationUpdate) -> list[Registration]:
+        """The registrations of `unit` the update names (by id: one; by profile: each the profile has
+        on the unit, one per course), once its grades and grade state are found valid."""
+        registrations = [entry.registration for entry in self._by_unit.get(unit.id, ()) if entry.registration]
+        if update.registration_id is not None:
+            named = [found for found in registrations if found.id == update.registration_id]
+            if not named:
+                raise RegistrationNotFound(
+                    f"registration {update.registration_id} of unit {unit.id} not found"
+                )
+        else:
+            assert update.profile_id is not None
+            self.check_profile(update.profile_id)
+            named = [found for found in registrations if found.profile_id == update.profile_id]
+            if not named:
+                raise RegistrationNotFound(
+                    f"profile {update.profile_id} has no registration on unit {unit.id}"
+                )
+        known_names = unit.grade_names()
+        unknown = [grade.name for grade in update.grades if grade.name not in known_names]
+        if unknown:
+            known = ", ".join(grade.name for grade in unit.grades) or "none"
+            raise UnknownGrade(f"unit {unit.id} has no grade {', '.join(unknown)} (its grades: {known})")
+        state = update.grade_state_name
+        if isinstance(state, str) and state not in self.catalog.grade_states:
+            known = ", ".join(self.catalog.grade_states) or "none"
+            raise UnknownGradeState(f"grade state {state} not found (grade states: {known})")
+        return named
+
     def register(self, profile_id: str, item: RegistrationItem, now: int, ids: ObjectIds) -> Registration:
         """Put the item's unit on the transcript and register it (a new id from `ids`), or update its
         registration in place.
@@ -232,6 +318,7 @@ class Transcripts:
         if entry is None:
             entry = self._entries[key] = TranscriptEntry(profile_id, unit.id, course_id)
             self._by_profile.setdefault(profile_id, []).append(entry)
+            self._by_unit.setdefault(unit.id, []).append(entry)
         registration = entry.registration
         if registration is None:
             registration = Registration(
@@ -301,7 +388,9 @@ class Transcripts:
             "registration_state": registration.registration_state,
             "state_name": registration.grade_state_name,
             "grade_state_name": registration.grade_state_name,
-            "awarded": state.awarded if state else False,
+            "awarded": registration.awarded
+            if registration.awarded is not None
+            else (state.awarded if state else False),
             "published": state is not None and all(grade.published for grade in supplied),
             "grade_notes": registration.grade_notes,
             "grade_feedback": registration.grade_feedback,
@@ -313,15 +402,27 @@ class Transcripts:
         }
 
 
-def _grade(registration: Registration, item: RegistrationItem, now: int) -> None:
+def _grade(registration: Registration, item: RegistrationItem | UnitRegistrationUpdate, now: int) -> None:
     """Apply the item's grade state (left out: kept) and grades (merged by name) to a checked item's
     registration, stamped `now`."""
     registration.updated_at = now
     if not isinstance(item.grade_state_name, _Keep):
         registration.grade_state_name = item.grade_state_name
+        registration.awarded = None  # a new grade state says again whether it is awarded
     for supplied in item.grades:
         grade = registration.grades[supplied.name]
         grade.value, grade.published, grade.supplied = supplied.value, supplied.published, True
+
+
+def _update_registration(registration: Registration, update: UnitRegistrationUpdate, now: int) -> None:
+    """Apply a checked unit update: grade state and grades as `_grade` does, then what else it sets."""
+    _grade(registration, update, now)
+    if update.awarded is not None:
+        registration.awarded = update.awarded
+    if update.grade_notes is not None:
+        registration.grade_notes = update.grade_notes
+    if update.grade_feedback is not None:
+        registration.grade_feedback = update.grade_feedback
 
 
 def _grade_json(definition: GradeDefinition, grade: Grade) -> dict[str, Any]:

@@ -1,0 +1,154 @@
+"""FullFabric's unit registrations, on the FullFabric blueprint: every profile's registration of a unit,
+listed and updated all at once (all or nothing)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Response, jsonify, request
+from marshmallow import ValidationError
+
+from mockserver.schemas import flatten_errors, parse_json, sent_as_json
+from mockserver.web.context import world
+from mockserver.web.requestlog import warn
+
+from .commands import UpdateUnitRegistrations
+from .schemas import GRADE_FIELDS
+from .transcripts import (
+    ItemError,
+    ProfileNotFound,
+    UnitNotFound,
+    UnitRegistrationUpdate,
+    UnitUpdateRefused,
+)
+from .units_schemas import (
+    BODY_FIELDS,
+    UNIT_QUERY_PARAMETERS,
+    UPDATE_FIELDS,
+    UnitRegistrationsQuerySchema,
+    UnitRegistrationUpdateSchema,
+)
+from .views import ITEM_ERRORS, RequestError, _api_version, _refuse_warnings_if_strict, bp, state
+
+_OBJECT_ID = re.compile(r"[0-9a-f]{24}\Z")
+_query_schema = UnitRegistrationsQuerySchema()
+_update_schema = UnitRegistrationUpdateSchema()
+
+
+@bp.get("/registrations/units/<unit_id>/registrations")
+def list_unit_registrations(unit_id: str) -> Response:
+    """Every profile's registration of the unit, paged: a bare array of registration objects."""
+    _api_version()
+    _check_unit(unit_id)
+    limit, skip = _page()
+    _refuse_warnings_if_strict()
+    return jsonify(state().registrations_of_unit(unit_id, limit, skip))
+
+
+@bp.patch("/registrations/units/<unit_id>/registrations")
+def update_unit_registrations(unit_id: str) -> Response:
+    """Update the unit's registrations the items name: every item checked first, then all applied in
+    one write, or none; 200 with no body."""
+    _api_version()
+    current = world()
+    _check_unit(unit_id)
+    raw_items = _unit_body()
+    updates = [_parse_update(index, raw) for index, raw in enumerate(raw_items)]
+    for name in request.args:
+        warn(name, "unknown parameter, which FullFabric ignores")
+    _refuse_warnings_if_strict()
+    try:
+        current.write(UpdateUnitRegistrations(unit_id, tuple(updates), current.clock.now()))
+    except UnitUpdateRefused as refused:
+        raise _refusal(refused) from None
+    return Response(status=200)
+
+
+def _check_unit(unit_id: str) -> None:
+    """A 404 for the request when the unit is unknown (a malformed id names no unit either)."""
+    try:
+        if not _OBJECT_ID.match(unit_id):
+            raise UnitNotFound(f"unit {unit_id} not found")
+        state().check_unit(unit_id)
+    except UnitNotFound as error:
+        raise RequestError(404, "unit_not_found", str(error)) from None
+
+
+def _refusal(refused: UnitUpdateRefused) -> RequestError:
+    """The whole request's error for the item that failed: its status and code, its index named."""
+    error = refused.error
+    if isinstance(error, ProfileNotFound):
+        status, code = 404, "profile_not_found"
+    else:
+        assert isinstance(error, ItemError)
+        status, code = ITEM_ERRORS[type(error)]
+    return RequestError(status, code, f"registrations[{refused.index}]: {error}")
+
+
+def _page() -> tuple[int, int]:
+    """The list's `limit` and `skip`; a parameter given twice counts once (the last), with a warning;
+    unknown ones are warnings; an invalid one fails the request (400), named."""
+    for name in request.args:
+        given = request.args.getlist(name)
+        if name not in UNIT_QUERY_PARAMETERS:
+            warn(name, "unknown parameter, which FullFabric ignores")
+        elif len(given) > 1:
+            warn(name, f"given {len(given)} times; FullFabric uses the last")
+    arguments = {name: request.args.getlist(name)[-1] for name in request.args}
+    try:
+        page: dict[str, int] = _query_schema.load(arguments)
+    except ValidationError as error:
+        problems = "; ".join(f"{name}: {message}" for name, message in flatten_errors(error.messages))
+        raise RequestError(400, "invalid_parameter", problems) from None
+    return page["limit"], page["skip"]
+
+
+def _unit_body() -> list[Any]:
+    """The body's `registrations` (a non-empty list) once `send_notifications`, if given, is a boolean;
+    otherwise the whole request fails, as on the profile's path."""
+    if not sent_as_json(request.mimetype):
+        raise RequestError(415, "unsupported_media_type", "Content-Type must be application/json")
+    try:
+        body = parse_json(request.get_data())
+    except (ValueError, RecursionError) as error:
+        raise RequestError(400, "invalid_json", f"the body is not valid JSON: {error}") from None
+    if not isinstance(body, dict):
+        raise RequestError(422, "invalid_body", "the body must be a JSON object with a registrations list")
+    for name in body.keys() - BODY_FIELDS:
+        warn(name, "unknown field, which FullFabric ignores")
+    if "registrations" not in body:
+        raise RequestError(422, "invalid_body", "registrations is required")
+    registrations = body["registrations"]
+    if not isinstance(registrations, list):
+        raise RequestError(422, "invalid_body", "registrations must be a list")
+    if not registrations:
+        raise RequestError(422, "invalid_body", "registrations must not be empty")
+    # Accepted and then ignored: the mock sends no notifications (and records none).
+    if not isinstance(body.get("send_notifications", False), bool):
+        raise RequestError(422, "invalid_body", "send_notifications must be a boolean")
+    return registrations
+
+
+def _parse_update(index: int, raw: Any) -> UnitRegistrationUpdate:
+    """A well-formed item, or a 422 for the whole request naming it; warns of fields FullFabric ignores."""
+    where = f"registrations[{index}]"
+    if not isinstance(raw, dict):
+        raise RequestError(
+            422, "invalid_item", f"{where}: the item must be an object with registration_id or profile_id"
+        )
+    for name in sorted(raw.keys() - UPDATE_FIELDS):
+        warn(f"{where}.{name}", "unknown field, which FullFabric ignores")
+    grades = raw.get("grades")
+    for position, grade in enumerate(grades if isinstance(grades, list) else []):
+        for name in sorted(grade.keys() - GRADE_FIELDS) if isinstance(grade, dict) else ():
+            warn(f"{where}.grades[{position}].{name}", "unknown field, which FullFabric ignores")
+    try:
+        update: UnitRegistrationUpdate = _update_schema.load(raw)  # its post_load makes one
+        return update
+    except ValidationError as error:
+        problems = "; ".join(
+            message if path == "(top level)" else f"{path}: {message}"
+            for path, message in flatten_errors(error.messages)
+        )
+        raise RequestError(422, "invalid_item", f"{where}: {problems}") from None
