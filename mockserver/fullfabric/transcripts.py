@@ -279,7 +279,9 @@ class Transcripts:
 
     def _check_unit_update(self, unit: Unit, update: UnitRegistrationUpdate) -> list[Registration]:
         """The registrations of `unit` the update names (by id: one; by profile: each the profile has
-        on the unit, one per course), once its grades and grade state are found valid."""
+        on the unit, one per course), once its grades and grade state are found valid. What a schema
+        cannot say (grades named twice, names the unit lacks) is judged only once the registration is
+        found: a request naming nothing is a 404 whatever else it holds."""
         registrations = [entry.registration for entry in self._by_unit.get(unit.id, ()) if entry.registration]
         if update.registration_id is not None:
             named = [found for found in registrations if found.id == update.registration_id]
@@ -295,8 +297,12 @@ class Transcripts:
                 raise RegistrationNotFound(
                     f"profile {update.profile_id} has no registration on unit {unit.id}"
                 )
+        names = [grade.name for grade in update.grades]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise InvalidItem(f"grades: Grade given more than once: {', '.join(repeated)}.")
         known_names = unit.grade_names()
-        unknown = [grade.name for grade in update.grades if grade.name not in known_names]
+        unknown = [name for name in names if name not in known_names]
         if unknown:
             known = ", ".join(grade.name for grade in unit.grades) or "none"
             raise UnknownGrade(f"unit {unit.id} has no grade {', '.join(unknown)} (its grades: {known})")

@@ -45,13 +45,6 @@ class UnitRegistrationUpdateSchema(Schema):
         if len(given) > 1:
             raise ValidationError("Give registration_id or profile_id, not both.")
 
-    @validates_schema
-    def grades_once(self, data: dict[str, Any], **kwargs: Any) -> None:
-        names = [grade["name"] for grade in data.get("grades", [])]
-        repeated = sorted({name for name in names if names.count(name) > 1})
-        if repeated:
-            raise ValidationError(f"Grade given more than once: {', '.join(repeated)}.", "grades")
-
     @post_load
     def to_update(self, data: dict[str, Any], **kwargs: Any) -> UnitRegistrationUpdate:
         return UnitRegistrationUpdate(

@@ -62,7 +62,9 @@ def update_unit_registrations(unit_id: str) -> Response:
         current.write(UpdateUnitRegistrations(unit_id, tuple(updates), current.clock.now()))
     except UnitUpdateRefused as refused:
         raise _refusal(refused) from None
-    return Response(status=200)
+    response = Response(status=200)
+    del response.headers["Content-Type"]  # no body, so no type
+    return response
 
 
 def _check_unit(unit_id: str) -> None:

@@ -22,7 +22,7 @@ TOKENS = ["--fullfabric-token", "contract-token", "--digitalchalk-token", "contr
 # (contract, server modes): strict mode is run where the contract describes it too; FullFabric's
 # contract describes the vendor's leniency towards unknown body fields, and strict mode does not
 # concern the admin API.
-STATEFUL = {"digitalchalk": 8, "fullfabric": 4}  # links each contract declares, at least
+STATEFUL = {"digitalchalk": 8, "fullfabric": 6}  # links each contract declares, at least
 # Schemathesis also guesses links from field names (dependency analysis): DigitalChalk's `userId` in a
 # registration leads to every operation on `/users/{id}`, some 35 guessed links that grow with each
 # resource and that no test budget covers. Its `location-headers` inference also reads URLs in bodies: a
