@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -231,3 +232,31 @@ def test_the_hooks_requests_verify_the_server_with_the_ca(live_server: Any, tmp_
         env=environment,
     )
     assert (done.returncode, done.stdout) == (0, f"{ca}\n"), done.stderr
+
+
+# A case of the unit's PATCH as the hooks see it: names and states the default fixtures' units all know.
+GRADABLE = """
+import json
+from mockserver import contract_hooks
+
+body = {"registrations": [
+    {"registration_id": "r", "grade_state_name": "00", "grades": [{"name": "a"}, {"name": "a"}, {"name": 1}]},
+    {"profile_id": "p", "grade_state_name": None, "grades": {"name": "a"}},
+    "not an item",
+]}
+contract_hooks._gradable(body)
+print(json.dumps(body))
+"""
+
+
+def test_the_hooks_make_fuzzed_unit_grades_known_and_leave_invalid_ones() -> None:
+    """In a process of its own: importing the hooks registers them with schemathesis for good."""
+    done = subprocess.run([sys.executable, "-c", GRADABLE], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {
+        "registrations": [
+            {"registration_id": "r", "grade_state_name": "pass", "grades": [{"name": "final"}, {"name": 1}]},
+            {"profile_id": "p", "grade_state_name": None, "grades": {"name": "a"}},
+            "not an item",
+        ]
+    }
