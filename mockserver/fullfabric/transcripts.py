@@ -264,10 +264,18 @@ class Transcripts:
         Every update is checked before any is applied: the first that fails raises `UnitUpdateRefused`
         (naming its index) and nothing changes."""
         unit = self.check_unit(unit_id)
+        # The unit's registrations by id and by profile, found once for every item.
+        by_id: dict[str, list[Registration]] = {}
+        by_profile: dict[str, list[Registration]] = {}
+        for entry in self._by_unit.get(unit_id, ()):
+            if entry.registration is not None:
+                by_id.setdefault(entry.registration.id, []).append(entry.registration)
+                by_profile.setdefault(entry.profile_id, []).append(entry.registration)
         checked: list[tuple[UnitRegistrationUpdate, list[Registration]]] = []
         for index, update in enumerate(updates):
             try:
-                checked.append((update, self._check_unit_update(unit, update)))
+                named = self._named(unit, update, by_id, by_profile)
+                checked.append((update, named))
             except FullFabricError as error:
                 raise UnitUpdateRefused(index, error) from None
         changed = set()
@@ -277,14 +285,19 @@ class Transcripts:
                 changed.add(registration.id)
         return len(changed)
 
-    def _check_unit_update(self, unit: Unit, update: UnitRegistrationUpdate) -> list[Registration]:
+    def _named(
+        self,
+        unit: Unit,
+        update: UnitRegistrationUpdate,
+        by_id: Mapping[str, list[Registration]],
+        by_profile: Mapping[str, list[Registration]],
+    ) -> list[Registration]:
         """The registrations of `unit` the update names (by id: one; by profile: each the profile has
         on the unit, one per course), once its grades and grade state are found valid. What a schema
         cannot say (grades named twice, names the unit lacks) is judged only once the registration is
         found: a request naming nothing is a 404 whatever else it holds."""
-        registrations = [entry.registration for entry in self._by_unit.get(unit.id, ()) if entry.registration]
         if update.registration_id is not None:
-            named = [found for found in registrations if found.id == update.registration_id]
+            named = by_id.get(update.registration_id, [])
             if not named:
                 raise RegistrationNotFound(
                     f"registration {update.registration_id} of unit {unit.id} not found"
@@ -292,7 +305,7 @@ class Transcripts:
         else:
             assert update.profile_id is not None
             self.check_profile(update.profile_id)
-            named = [found for found in registrations if found.profile_id == update.profile_id]
+            named = by_profile.get(update.profile_id, [])
             if not named:
                 raise RegistrationNotFound(
                     f"profile {update.profile_id} has no registration on unit {unit.id}"
