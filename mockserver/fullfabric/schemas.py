@@ -103,6 +103,8 @@ class StoredRegistrationSchema(Schema):
     grades = fields.List(fields.Nested(StoredGradeSchema), load_default=list)
     created_at = UnixSeconds(required=True)
     updated_at = UnixSeconds(required=True)
+    # Set by a unit's PATCH (`awarded` given), over what the grade state says; absent: the grade state's.
+    awarded = StrictBoolean(allow_none=True)  # no default: a record without it loads as it is
 
 
 class TranscriptEntrySchema(Schema):
@@ -118,6 +120,7 @@ _OBJECT_ID = re.compile(r"[0-9a-f]{24}\Z")
 _PROFILE_FIELDS = frozenset(ProfileSchema().fields)
 _ENTRY_FIELDS = frozenset(TranscriptEntrySchema().fields)
 _REGISTRATION_FIELDS = frozenset(StoredRegistrationSchema().fields)
+_REGISTRATION_FIELDS_SET = (_REGISTRATION_FIELDS, _REGISTRATION_FIELDS - {"awarded"})  # `awarded`: optional
 _GRADE_FIELDS = frozenset(StoredGradeSchema().fields)
 _GRADE_TEXTS = ("value", "comment", "resit_value", "resit_justification")
 
@@ -151,7 +154,8 @@ def _plain_registration(registration: Any) -> bool:
         return True
     return (
         type(registration) is dict
-        and registration.keys() == _REGISTRATION_FIELDS
+        and registration.keys() in _REGISTRATION_FIELDS_SET
+        and type(registration.get("awarded")) in (bool, type(None))
         and _is_id(registration["id"])
         and _is_id(registration["context_id"])
         and registration["registration_state"] in REGISTRATION_STATES

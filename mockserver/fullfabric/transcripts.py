@@ -502,6 +502,7 @@ def build_transcripts(fixture: Mapping[str, Any]) -> Transcripts:
                 grade_state_name=stored["grade_state_name"],
                 grade_notes=stored["grade_notes"],
                 grade_feedback=stored["grade_feedback"],
+                awarded=stored.get("awarded"),  # absent from most: a plain record may leave it out
             )
         entries.append(
             TranscriptEntry(entry["profile_id"], entry["unit_id"], entry["course_id"], registration)
@@ -542,4 +543,6 @@ def dump_entry(entry: TranscriptEntry) -> dict[str, Any]:
             "created_at": registration.created_at,
             "updated_at": registration.updated_at,
         }
+        # Only when a unit's update set it: the dump of a state that never had one stays as it was.
+        | ({} if registration.awarded is None else {"awarded": registration.awarded})
     }

@@ -507,3 +507,22 @@ def test_a_second_process_on_one_redis_applies_the_patch_the_same(
     assert unit_listed(first) == unit_listed(second)
     mine, theirs = unit_listed(first)
     assert (mine["grade_state_name"], mine["awarded"], theirs["grade_notes"]) == ("pass", False, "n")
+
+
+def test_an_awarded_given_survives_a_dump_and_a_reload(client: FlaskClient) -> None:
+    # The Redis store compacts its log into a dump: what a new process loads must say the same.
+    unit_patch(client, {"registration_id": REGISTERED_ID, "grade_state_name": "fail", "awarded": True})
+    dumped = client.get("/__admin/state").get_json()
+    (stored,) = [
+        entry["registration"]
+        for entry in dumped["fullfabric"]["transcripts"]
+        if entry["registration"] and entry["registration"]["id"] == REGISTERED_ID
+    ]
+    assert stored["awarded"] is True
+    assert client.put("/__admin/state", json=dumped).status_code == 204
+    assert unit_listed(client)[0]["awarded"] is True
+
+
+def test_a_dump_of_registrations_never_updated_by_unit_has_no_awarded(client: FlaskClient) -> None:
+    dumped = client.get("/__admin/state").get_json()["fullfabric"]["transcripts"]
+    assert all("awarded" not in entry["registration"] for entry in dumped if entry["registration"])
