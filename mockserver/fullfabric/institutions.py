@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from itertools import islice
@@ -47,6 +48,11 @@ class Page:
     skip: int = 0
 
 
+def _skippable(skip: int, limit: int) -> int:
+    """`skip`, within what `islice` takes: no fixture holds that many records, so the page is empty."""
+    return min(skip, sys.maxsize - limit)
+
+
 def created_of(object_id: str) -> int:
     """When an ObjectId was made: its first four bytes, in unix seconds."""
     return int(object_id[:8], 16)
@@ -76,9 +82,9 @@ class Institutions:
     def profile_list(self, query: ProfileQuery) -> list[dict[str, Any]]:
         """The profiles `query` selects, in fixture order, timestamps in milliseconds."""
         selected = (profile for profile in self.profiles.values() if _matches(profile, query))
+        skip = _skippable(query.skip, query.limit)
         return [
-            in_milliseconds(profile_json(profile))
-            for profile in islice(selected, query.skip, query.skip + query.limit)
+            in_milliseconds(profile_json(profile)) for profile in islice(selected, skip, skip + query.limit)
         ]
 
     # classes and programmes
@@ -91,7 +97,8 @@ class Institutions:
 
     def programme_list(self, page: Page) -> list[dict[str, Any]]:
         """Each programme with its classes, in fixture order."""
-        chosen = islice(self.programmes.values(), page.skip, page.skip + page.limit)
+        skip = _skippable(page.skip, page.limit)
+        chosen = islice(self.programmes.values(), skip, skip + page.limit)
         return [self._programme_json(programme) for programme in chosen]
 
     def classes_of(self, programme_id: str) -> list[dict[str, Any]]:

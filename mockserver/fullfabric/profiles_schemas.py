@@ -15,7 +15,8 @@ from mockserver.schemas import QueryInteger
 from .institutions import Page, ProfileQuery
 
 _DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
-_MILLISECONDS = re.compile(r"[0-9]{1,16}\Z")
+_DIGITS = re.compile(r"[0-9]+\Z")
+MAX_MILLISECONDS = 10**16 - 1  # some 300,000 years: past any date
 
 
 def _day(value: str) -> float:
@@ -40,8 +41,11 @@ class DayOrMilliseconds(fields.Field[float]):
     shows them; in unix seconds."""
 
     def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> float:
-        if isinstance(value, str) and _MILLISECONDS.match(value):
-            return int(value) / 1000
+        if isinstance(value, str) and _DIGITS.match(value):
+            digits = value.lstrip("0") or "0"
+            if len(digits) > len(str(MAX_MILLISECONDS)):
+                raise ValidationError(f"must be at most {MAX_MILLISECONDS} (milliseconds)")
+            return int(digits) / 1000
         if isinstance(value, str) and _DAY.match(value):
             return _day(value)
         raise ValidationError("must be a date (yyyy-mm-dd) or a unix timestamp in milliseconds")
@@ -74,8 +78,6 @@ class ProfileQuerySchema(Schema):
 
     @post_load
     def to_query(self, data: dict[str, Any], **kwargs: Any) -> ProfileQuery:
-        if "filter_value" in data and "filter_field" not in data:
-            raise ValidationError("needs filter[field]", "filter[value]")
         if data.get("filter_field") == "":
             raise ValidationError("must not be empty", "filter[field]")
         return ProfileQuery(

@@ -34,6 +34,8 @@ def list_profiles() -> Response:
     """Profiles, filtered and paged, in fixture order; timestamps in milliseconds (in this list only)."""
     _api_version()
     query = _query(_profile_query, PROFILE_PARAMETERS)
+    if "filter[value]" in request.args and "filter[field]" not in request.args:
+        warn("filter[value]", "ignored without filter[field]")
     _refuse_warnings_if_strict()
     return jsonify(state().institutions.profile_list(query))
 
