@@ -6,12 +6,13 @@ from typing import Any
 
 from mockserver.vendor import Vendor, VendorState
 
-from . import units_views as units_views  # its operations register on `views.bp`
-from . import views
+from . import profiles_views, units_views, views
 from .commands import COMMANDS
 from .generate import generate
 from .schemas import FullFabricFixtureSchema
 from .state import FullFabricState
+
+__all__ = ["VENDOR", "profiles_views", "units_views"]  # these register their operations on `views.bp`
 
 
 def _injected_body(message: str) -> dict[str, Any]:
@@ -35,7 +36,16 @@ VENDOR = Vendor(
     error_response=views.error_response,
     injected_body=_injected_body,
     partial_body=b'[{"status": 200, "json": {"id": "65e6e5aaf398a642a7022ab5", "unit_id": "6385',
-    collections=("tokens", "profiles", "courses", "classes", "units", "grade_states", "transcripts"),
+    collections=(
+        "tokens",
+        "profiles",
+        "courses",
+        "classes",
+        "programmes",
+        "units",
+        "grade_states",
+        "transcripts",
+    ),
     describe=_describe,
     generate=generate,
     item_rules="FullFabric's registration items",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import calendar
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from random import Random
 from typing import TYPE_CHECKING, Any
 
@@ -79,6 +79,7 @@ class _FullFabric:
     courses: list[dict[str, Any]]
     classes: list[dict[str, Any]]
     contexts: dict[str, list[_Context]]  # course id → its classes (or the course itself) with their starts
+    profile_contexts: dict[str, list[_Context]] = field(default_factory=dict)  # where each registers
 
 
 _BANDS = Weighted(GRADE_BANDS)
@@ -105,11 +106,15 @@ def _fullfabric(fake: Faker, rng: Random, sizes: Sizes) -> dict[str, Any]:
         profile, entries = _profile(made)
         profiles.append(profile)
         transcripts.extend(entries)
+    # Drawn last, so that what came before is the same as without them.
+    programmes = _programmes(made)
+    _roles(made, profiles, transcripts)
     return {
         "tokens": [],
         "profiles": profiles,
         "courses": made.courses,
         "classes": made.classes,
+        "programmes": programmes,
         "units": list(made.units.values()),
         "grade_states": [{"name": band.name, "awarded": band.awarded} for band, _ in GRADE_BANDS],
         "transcripts": transcripts,
@@ -188,7 +193,71 @@ def _profile(made: _FullFabric) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         "email": f"{_local_part(first_name)}.{_local_part(last_name)}@{fake.safe_domain_name()}",
     }
     entries = [entry for context in contexts for entry in _transcript(made, profile["id"], context)]
+    made.profile_contexts[profile["id"]] = contexts
     return profile, entries
+
+
+# A profile's role in a class: (state, substate), weighted.
+ROLE_STATES = (
+    (("student", "enrolled"), 80),
+    (("student", "graduated"), 10),
+    (("applicant", "submitted"), 10),
+)
+_ROLE_STATES = Weighted(ROLE_STATES)
+
+
+def _programmes(made: _FullFabric) -> list[dict[str, Any]]:
+    """A programme for each course, named as it; its classes get the programme and their dates."""
+    programmes: list[dict[str, Any]] = []
+    starts = {context.id: context.starts for contexts in made.contexts.values() for context in contexts}
+    for course in made.courses:
+        created = int(course["id"][:8], 16)
+        programme = {
+            "id": made.ids.new(created),
+            "external_id": f"P{len(programmes) + 1:04d}",
+            "name": course["name"],
+            "created_at": created,
+            "updated_at": created,
+            "theme": None,
+        }
+        programmes.append(programme)
+        for cls in made.classes:
+            if cls["course_id"] == course["id"]:
+                start = starts[cls["id"]]
+                cls["programme_id"] = programme["id"]
+                cls["opens_on"] = start - 300 * DAY
+                cls["closes_on"] = start - 14 * DAY
+                cls["starts_on"] = start
+                cls["ends_on"] = start + 365 * DAY
+                cls["state"] = "open" if cls["closes_on"] > AS_OF else "closed"
+    return programmes
+
+
+def _roles(made: _FullFabric, profiles: list[dict[str, Any]], transcripts: list[dict[str, Any]]) -> None:
+    """Each profile's role in the classes it registers in (a class of the course, for the course itself),
+    and its timestamps: created with its id, updated with its latest registration."""
+    updated: dict[str, int] = {}
+    for entry in transcripts:
+        if entry["registration"] is not None:
+            at = entry["registration"]["updated_at"]
+            updated[entry["profile_id"]] = max(at, updated.get(entry["profile_id"], 0))
+    for profile in profiles:
+        classes: list[str] = []
+        for context in made.profile_contexts[profile["id"]]:
+            choices = [c.id for c in made.contexts[context.course["id"]][:-1]]
+            chosen = context.id if context.id in choices else (choices[0] if choices else None)
+            if chosen is not None and chosen not in classes:
+                classes.append(chosen)
+        created = int(profile["id"][:8], 16)
+        profile["created_at"] = created
+        profile["updated_at"] = profile["updated_data_at"] = max(created, updated.get(profile["id"], created))
+        profile["roles"] = []
+        for class_id in classes:
+            state, substate = _ROLE_STATES.draw(made.rng)
+            role_id = made.ids.new(created)
+            profile["roles"].append(
+                {"id": role_id, "context_id": class_id, "state": state, "substate": substate}
+            )
 
 
 def _context(rng: Random, contexts: Sequence[_Context]) -> _Context:

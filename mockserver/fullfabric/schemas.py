@@ -6,7 +6,7 @@ import re
 from collections import defaultdict
 from typing import Any
 
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_load, validates_schema
+from marshmallow import EXCLUDE, INCLUDE, Schema, ValidationError, fields, post_load, validates_schema
 from marshmallow.validate import Length, OneOf, Range, Regexp
 
 from mockserver.fullfabric.transcripts import (
@@ -16,7 +16,7 @@ from mockserver.fullfabric.transcripts import (
     RegistrationItem,
     TranscriptQuery,
 )
-from mockserver.schemas import FixtureSchema, PlainList, QueryInteger, TokenSchema
+from mockserver.schemas import FixtureSchema, Number, PlainList, QueryInteger, TokenSchema, WholeNumber
 
 OBJECT_ID = Regexp(r"[0-9a-f]{24}\Z", error="Not an ObjectId (24 lowercase hex digits).")
 
@@ -48,11 +48,53 @@ class UnixSeconds(fields.Field[int]):
 # --- the fixture file: fixtures/fullfabric.yaml -------------------------------------------------------
 
 
+# Profiles, classes and programmes take the vendor's fields, all optional beyond the ids: what a fixture
+# leaves out is answered with a default (see `institutions.py`), so older fixture files load unchanged.
+ROLE_CONTEXT_TYPE = "Institutions::ClassOf"
+
+
+class RoleSchema(Schema):
+    """A profile's role in a class (`context_id`), in a `state::substate` such as `student::enrolled`."""
+
+    id = object_id(required=True)
+    context_id = object_id(required=True)
+    context_type = fields.String(validate=OneOf((ROLE_CONTEXT_TYPE,)))
+    state = fields.String()
+    substate = fields.String(allow_none=True)
+    potential = fields.String(allow_none=True)
+    withdrawn = StrictBoolean()
+    withdrew_at = UnixSeconds(allow_none=True)
+    withdrawn_reasons = fields.List(fields.String())
+    withdrawn_detail = fields.String(allow_none=True)
+    campus_id = object_id(allow_none=True)
+    owner_id = object_id(allow_none=True)
+    last_updated_at = UnixSeconds()
+
+
 class ProfileSchema(Schema):
+    """A profile; custom fields (named `__…`, e.g. `__date_of_birth`) are kept as they are."""
+
+    class Meta:
+        unknown = INCLUDE  # custom `__…` fields; any other unknown field is refused below
+
     id = object_id(required=True)
     first_name = fields.String()
+    middle_name = fields.String(allow_none=True)
     last_name = fields.String()
     email = fields.String()
+    roles = fields.List(fields.Nested(RoleSchema))
+    tags = fields.List(fields.String())
+    created_at = UnixSeconds()
+    updated_at = UnixSeconds()
+    updated_data_at = UnixSeconds()
+
+    @validates_schema(pass_original=True)
+    def custom_fields(self, data: dict[str, Any], original: Any, **kwargs: Any) -> None:
+        unknown = sorted(
+            name for name in original if name not in self.fields and not str(name).startswith("__")
+        )
+        if unknown:
+            raise ValidationError({name: ["Unknown field."] for name in unknown})
 
 
 class CourseSchema(Schema):
@@ -61,10 +103,46 @@ class CourseSchema(Schema):
     units = fields.List(object_id(), load_default=list)
 
 
+class CampusSchema(Schema):
+    id = object_id(required=True)
+    name = fields.String(required=True)
+
+
 class ClassSchema(Schema):
     id = object_id(required=True)
     course_id = object_id(required=True)
+    programme_id = object_id(allow_none=True)
     name = fields.String()
+    external_id = fields.String(allow_none=True)
+    custom_name = fields.String(allow_none=True)
+    owner_id = object_id(allow_none=True)
+    price_currency = fields.String(allow_none=True)
+    price_amount = Number(allow_none=True)
+    opens_on = UnixSeconds(allow_none=True)
+    closes_on = UnixSeconds(allow_none=True)
+    starts_on = UnixSeconds(allow_none=True)
+    ends_on = UnixSeconds(allow_none=True)
+    state = fields.String()
+    state_auto_mode = StrictBoolean()
+    minimum_capacity = WholeNumber(allow_none=True, validate=Range(min=0))
+    maximum_capacity = WholeNumber(allow_none=True, validate=Range(min=0))
+    target_capacity = WholeNumber(allow_none=True, validate=Range(min=0))
+    campuses = fields.List(fields.Nested(CampusSchema))
+
+
+class ThemeSchema(Schema):
+    id = object_id(required=True)
+    external_id = fields.String(allow_none=True)
+    name = fields.String(required=True)
+
+
+class ProgrammeSchema(Schema):
+    id = object_id(required=True)
+    external_id = fields.String(allow_none=True)
+    name = fields.String()
+    created_at = UnixSeconds()
+    updated_at = UnixSeconds()
+    theme = fields.Nested(ThemeSchema, allow_none=True)
 
 
 class GradeDefinitionSchema(Schema):
@@ -117,7 +195,6 @@ class TranscriptEntrySchema(Schema):
 # Records the schemas above surely load unchanged, told apart in plain Python (see `PlainList`): a
 # million-registration fixture set has tens of thousands of profiles and transcript entries.
 _OBJECT_ID = re.compile(r"[0-9a-f]{24}\Z")
-_PROFILE_FIELDS = frozenset(ProfileSchema().fields)
 _ENTRY_FIELDS = frozenset(TranscriptEntrySchema().fields)
 _REGISTRATION_FIELDS = frozenset(StoredRegistrationSchema().fields)
 _REGISTRATION_FIELDS_SET = (_REGISTRATION_FIELDS, _REGISTRATION_FIELDS - {"awarded"})  # `awarded`: optional
@@ -129,10 +206,42 @@ def _is_id(value: Any) -> bool:
     return type(value) is str and _OBJECT_ID.match(value) is not None
 
 
+_PROFILE_TEXTS = frozenset({"id", "first_name", "last_name", "email"})
+_PROFILE_SECONDS = frozenset({"created_at", "updated_at", "updated_data_at"})
+_PLAIN_ROLE_FIELDS = frozenset({"id", "context_id", "context_type", "state", "substate", "withdrawn"})
+
+
+def _plain_role(role: Any) -> bool:
+    return (
+        type(role) is dict
+        and "id" in role
+        and "context_id" in role
+        and role.keys() <= _PLAIN_ROLE_FIELDS
+        and _is_id(role["id"])
+        and _is_id(role["context_id"])
+        and role.get("context_type", ROLE_CONTEXT_TYPE) == ROLE_CONTEXT_TYPE
+        and type(role.get("state", "")) is str
+        and type(role.get("substate", "")) is str
+        and type(role.get("withdrawn", False)) is bool
+    )
+
+
 def _plain_profile(record: Any) -> bool:
-    if type(record) is not dict or "id" not in record or not record.keys() <= _PROFILE_FIELDS:
+    if type(record) is not dict or "id" not in record or not _is_id(record["id"]):
         return False
-    return _is_id(record["id"]) and all(type(value) is str for value in record.values())
+    for name, value in record.items():
+        if name in _PROFILE_TEXTS:
+            if type(value) is not str:
+                return False
+        elif name in _PROFILE_SECONDS:
+            if not _plain_seconds(value):
+                return False
+        elif name == "roles":
+            if type(value) is not list or not all(map(_plain_role, value)):
+                return False
+        elif not name.startswith("__"):  # middle_name, tags…: left to the schema
+            return False
+    return True
 
 
 def _plain_grade(grade: Any) -> bool:
@@ -188,6 +297,7 @@ class FullFabricFixtureSchema(FixtureSchema):
     profiles = PlainList(ProfileSchema, _plain_profile, load_default=list)
     courses = fields.List(fields.Nested(CourseSchema), load_default=list)
     classes = fields.List(fields.Nested(ClassSchema), load_default=list)
+    programmes = fields.List(fields.Nested(ProgrammeSchema), load_default=list)
     units = fields.List(fields.Nested(UnitSchema), load_default=list)
     grade_states = fields.List(fields.Nested(GradeStateSchema), load_default=list)
     transcripts = PlainList(TranscriptEntrySchema, _plain_entry, load_default=list)
@@ -228,9 +338,31 @@ class FullFabricFixtureSchema(FixtureSchema):
             for unit_id in course["units"]:
                 if unit_id not in units:
                     problem("courses", index, "units", f"Unknown unit {unit_id}.")
+        programmes = unique("programmes", "id")
         for index, cls in enumerate(data.get("classes", [])):
             if cls["course_id"] not in courses:
                 problem("classes", index, "course_id", f"Unknown course {cls['course_id']}.")
+            programme = cls.get("programme_id")
+            if programme is not None and programme not in programmes:
+                problem("classes", index, "programme_id", f"Unknown programme {programme}.")
+        role_ids: dict[str, str] = {}
+        for index, profile in enumerate(data.get("profiles", [])):
+            for position, role in enumerate(profile.get("roles", [])):
+                if role["id"] in role_ids:
+                    problem(
+                        "profiles",
+                        index,
+                        f"roles.{position}.id",
+                        f"Duplicate role id, already used by {role_ids[role['id']]}.",
+                    )
+                role_ids.setdefault(role["id"], f"profiles.{index}.roles.{position}")
+                if role["context_id"] not in class_courses:
+                    problem(
+                        "profiles",
+                        index,
+                        f"roles.{position}.context_id",
+                        f"Unknown class {role['context_id']}.",
+                    )
 
         entries: dict[tuple[str, str, str], int] = {}
         registration_ids: dict[str, int] = {}

@@ -8,6 +8,7 @@ from typing import Any
 
 from mockserver.ids import ObjectIds
 
+from .institutions import Institutions
 from .transcripts import (
     ItemError,
     RegistrationItem,
@@ -21,12 +22,13 @@ from .transcripts import (
 class FullFabricState:
     """FullFabric's catalog and transcripts; one request's items apply atomically."""
 
-    CATALOG = ("profiles", "courses", "classes", "units", "grade_states")
+    CATALOG = ("profiles", "courses", "classes", "programmes", "units", "grade_states")
 
     def __init__(self, fixture: Mapping[str, Any]) -> None:
         self._fixture = fixture
         self.tokens: dict[str, str] = {entry["token"]: entry["state"] for entry in fixture["tokens"]}
-        self._catalog = {name: list(fixture[name]) for name in self.CATALOG}
+        self._catalog = {name: list(fixture.get(name, [])) for name in self.CATALOG}
+        self.institutions = Institutions(fixture)  # read-only: no lock
         self.transcripts = build_transcripts(fixture)
         self._lock = threading.Lock()
         self._shared = False  # served to more than one world: copied before a write
