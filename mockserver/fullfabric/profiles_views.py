@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
-
 from flask import Response, jsonify, request
-from marshmallow import Schema, ValidationError
 
-from mockserver.schemas import flatten_errors
 from mockserver.web.requestlog import warn
 
 from .institutions import ClassNotFound, ProgrammeNotFound
 from .profiles_schemas import PAGE_PARAMETERS, PROFILE_PARAMETERS, PageQuerySchema, ProfileQuerySchema
-from .views import RequestError, _api_version, _refuse_warnings_if_strict, bp, error_response, state
+from .views import (
+    _api_version,
+    _refuse_warnings_if_strict,
+    bp,
+    error_response,
+    load_query,
+    state,
+    warn_unknown,
+)
 
 _profile_query = ProfileQuerySchema()
 _page_query = PageQuerySchema()
@@ -33,7 +36,7 @@ def programme_not_found(error: ProgrammeNotFound) -> Response:
 def list_profiles() -> Response:
     """Profiles, filtered and paged, in fixture order; timestamps in milliseconds (in this list only)."""
     _api_version()
-    query = _query(_profile_query, PROFILE_PARAMETERS)
+    query = load_query(_profile_query, PROFILE_PARAMETERS)
     if "filter[value]" in request.args and "filter[field]" not in request.args:
         warn("filter[value]", "ignored without filter[field]")
     _refuse_warnings_if_strict()
@@ -61,7 +64,7 @@ def get_class(class_id: str) -> Response:
 def list_programmes() -> Response:
     """Programmes, each with its classes, paged, in fixture order."""
     _api_version()
-    page = _query(_page_query, PAGE_PARAMETERS)
+    page = load_query(_page_query, PAGE_PARAMETERS)
     _refuse_warnings_if_strict()
     return jsonify(state().institutions.programme_list(page))
 
@@ -75,26 +78,4 @@ def list_programme_classes(programme_id: str) -> Response:
 
 
 def _no_parameters() -> None:
-    _warn_unknown(())
-
-
-def _warn_unknown(known: Iterable[str]) -> None:
-    """Unknown parameters are warnings; one given twice counts once, as Rails takes it (the last)."""
-    known = frozenset(known)
-    for name in request.args:
-        given = request.args.getlist(name)
-        if name not in known:
-            warn(name, "unknown parameter, which FullFabric ignores")
-        elif len(given) > 1:
-            warn(name, f"given {len(given)} times; FullFabric uses the last")
-
-
-def _query(schema: Schema, known: frozenset[str]) -> Any:
-    """The query `schema` makes of the parameters; an invalid one fails the request, named."""
-    _warn_unknown(known)
-    arguments = {name: request.args.getlist(name)[-1] for name in request.args}
-    try:
-        return schema.load(arguments)  # its post_load makes the query
-    except ValidationError as error:
-        problems = "; ".join(f"{name}: {message}" for name, message in flatten_errors(error.messages))
-        raise RequestError(400, "invalid_parameter", problems) from None
+    warn_unknown(())

@@ -29,7 +29,7 @@ from .units_schemas import (
     UnitRegistrationsQuerySchema,
     UnitRegistrationUpdateSchema,
 )
-from .views import ITEM_ERRORS, RequestError, _api_version, _refuse_warnings_if_strict, bp, state
+from .views import ITEM_ERRORS, RequestError, _api_version, _refuse_warnings_if_strict, bp, load_query, state
 
 _OBJECT_ID = re.compile(r"[0-9a-f]{24}\Z")
 _query_schema = UnitRegistrationsQuerySchema()
@@ -89,20 +89,8 @@ def _refusal(refused: UnitUpdateRefused) -> RequestError:
 
 
 def _page() -> tuple[int, int]:
-    """The list's `limit` and `skip`; a parameter given twice counts once (the last), with a warning;
-    unknown ones are warnings; an invalid one fails the request (400), named."""
-    for name in request.args:
-        given = request.args.getlist(name)
-        if name not in UNIT_QUERY_PARAMETERS:
-            warn(name, "unknown parameter, which FullFabric ignores")
-        elif len(given) > 1:
-            warn(name, f"given {len(given)} times; FullFabric uses the last")
-    arguments = {name: request.args.getlist(name)[-1] for name in request.args}
-    try:
-        page: dict[str, int] = _query_schema.load(arguments)
-    except ValidationError as error:
-        problems = "; ".join(f"{name}: {message}" for name, message in flatten_errors(error.messages))
-        raise RequestError(400, "invalid_parameter", problems) from None
+    """The list's `limit` and `skip` (see `load_query`)."""
+    page: dict[str, int] = load_query(_query_schema, UNIT_QUERY_PARAMETERS)
     return page["limit"], page["skip"]
 
 

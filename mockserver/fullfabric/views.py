@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 import time
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
-from marshmallow import ValidationError
+from marshmallow import Schema, ValidationError
 from werkzeug.http import parse_options_header
 
 from mockserver.auth import check_token
@@ -266,18 +267,30 @@ def _registrations() -> list[Any]:
 
 
 def _transcript_query() -> TranscriptQuery:
-    """The list's query; a parameter given twice counts once, as Rails takes it (the last), with a
-    warning; unknown ones are warnings; an invalid one fails the request, named."""
+    """The profile list's query."""
+    query: TranscriptQuery = load_query(_query_schema, QUERY_PARAMETERS)
+    return query
+
+
+def warn_unknown(known: Iterable[str]) -> None:
+    """Unknown parameters are warnings; one given twice counts once, as Rails takes it (the last), with a
+    warning."""
+    known = frozenset(known)
     for name in request.args:
         given = request.args.getlist(name)
-        if name not in QUERY_PARAMETERS:
+        if name not in known:
             warn(name, "unknown parameter, which FullFabric ignores")
         elif len(given) > 1:
             warn(name, f"given {len(given)} times; FullFabric uses the last")
+
+
+def load_query(schema: Schema, known: Iterable[str]) -> Any:
+    """What `schema` makes of the query (its post_load, if any); unknown or repeated parameters are
+    warnings (`warn_unknown`), an invalid one fails the request (400), named."""
+    warn_unknown(known)
     arguments = {name: request.args.getlist(name)[-1] for name in request.args}
     try:
-        query: TranscriptQuery = _query_schema.load(arguments)  # its post_load makes one
-        return query
+        return schema.load(arguments)
     except ValidationError as error:
         problems = "; ".join(f"{name}: {message}" for name, message in flatten_errors(error.messages))
         raise RequestError(400, "invalid_parameter", problems) from None
