@@ -6,13 +6,18 @@ from typing import Any
 
 from mockserver.vendor import Vendor, VendorState
 
-from . import profiles_views, units_views, views
+from . import profiles_views, transcripts_views, units_views, views
 from .commands import COMMANDS
 from .generate import generate
 from .schemas import FullFabricFixtureSchema
 from .state import FullFabricState
 
-__all__ = ["VENDOR", "profiles_views", "units_views"]  # these register their operations on `views.bp`
+__all__ = [
+    "VENDOR",
+    "profiles_views",
+    "transcripts_views",
+    "units_views",
+]  # these register their operations on `views.bp`
 
 
 def _injected_body(message: str) -> dict[str, Any]:
@@ -42,8 +47,10 @@ VENDOR = Vendor(
         "courses",
         "classes",
         "programmes",
+        "study_plans",
         "units",
         "grade_states",
+        "role_transcripts",
         "transcripts",
     ),
     describe=_describe,

@@ -121,4 +121,65 @@ def _update(raw: Mapping[str, Any]) -> UnitRegistrationUpdate:
     )
 
 
-COMMANDS: tuple[type[Command], ...] = (RegisterItems, UpdateUnitRegistrations)
+@dataclass(frozen=True, slots=True)
+class CreateTranscript(Command):
+    """The role's transcript, made at `now` if it has none; the transcript as the call answers it, and
+    whether it was made."""
+
+    name = "create_transcript"
+    vendor = VENDOR
+
+    profile_id: str
+    role_id: str
+    now: int
+
+    def apply(self, state: FullFabricState, context: WriteContext) -> tuple[dict[str, Any], bool]:
+        ids = ObjectIds(context.rng(VENDOR).getrandbits(64))
+        return state.create_transcript(self.profile_id, self.role_id, self.now, ids)
+
+
+@dataclass(frozen=True, slots=True)
+class RegisterCourses(Command):
+    """The courses registered in order on the role's transcript, until the first refused one."""
+
+    name = "register_courses"
+    vendor = VENDOR
+
+    profile_id: str
+    role_id: str
+    course_ids: tuple[str, ...]
+    now: int
+
+    def apply(self, state: FullFabricState, context: WriteContext) -> dict[str, Any]:
+        ids = ObjectIds(context.rng(VENDOR).getrandbits(64))
+        return state.register_courses(self.profile_id, self.role_id, self.course_ids, self.now, ids)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> RegisterCourses:
+        return cls(data["profile_id"], data["role_id"], tuple(data["course_ids"]), data["now"])
+
+
+@dataclass(frozen=True, slots=True)
+class GradeUnit(Command):
+    """One grade of a profile's registration on a unit, set at `now`."""
+
+    name = "grade_unit"
+    vendor = VENDOR
+
+    unit_id: str
+    profile_id: str
+    grade_name: str
+    value: str
+    now: int
+
+    def apply(self, state: FullFabricState, context: WriteContext) -> dict[str, Any]:
+        return state.grade(self.unit_id, self.profile_id, self.grade_name, self.value, self.now)
+
+
+COMMANDS: tuple[type[Command], ...] = (
+    RegisterItems,
+    UpdateUnitRegistrations,
+    CreateTranscript,
+    RegisterCourses,
+    GradeUnit,
+)

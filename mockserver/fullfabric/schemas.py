@@ -190,12 +190,50 @@ class TranscriptEntrySchema(Schema):
     unit_id = object_id(required=True)
     course_id = object_id(required=True)
     registration = fields.Nested(StoredRegistrationSchema, allow_none=True, load_default=None)
+    # Left out (fixtures from before transcripts had ids): put on one of the profile's transcripts by the
+    # rule a new registration follows, which makes one where the profile has none.
+    transcript_id = object_id()
+
+
+class PlanCourseSchema(Schema):
+    """A course of a study plan, with what a transcript shows of it as a subject."""
+
+    course_id = object_id(required=True)
+    course_type = fields.String(validate=OneOf(("Core", "Elective")))
+    credits = Number(allow_none=True)
+    hours = Number(allow_none=True)
+    max_number_absences = WholeNumber(allow_none=True, validate=Range(min=0))
+    subject_id = object_id(allow_none=True)
+    category_id = object_id(allow_none=True)
+    counts_towards_curricular_grade = StrictBoolean()
+    counts_towards_total_credits = StrictBoolean()
+
+
+class StudyPlanSchema(Schema):
+    """A class's study plan: the courses its transcripts start with and may register."""
+
+    id = object_id(required=True)
+    class_id = object_id(required=True)
+    courses = fields.List(fields.Nested(PlanCourseSchema), load_default=list)
+
+
+class RoleTranscriptSchema(Schema):
+    """A profile's transcript for one of its roles (`role_id` null: for registrations outside any of its
+    roles' classes); its units are the `transcripts` entries that name it."""
+
+    id = object_id(required=True)
+    profile_id = object_id(required=True)
+    role_id = object_id(allow_none=True, load_default=None)
+    subjects = fields.List(object_id(), load_default=list)  # course ids, in transcript order
+    created_at = UnixSeconds()
+    updated_at = UnixSeconds()
 
 
 # Records the schemas above surely load unchanged, told apart in plain Python (see `PlainList`): a
 # million-registration fixture set has tens of thousands of profiles and transcript entries.
 _OBJECT_ID = re.compile(r"[0-9a-f]{24}\Z")
 _ENTRY_FIELDS = frozenset(TranscriptEntrySchema().fields)
+_ENTRY_FIELDS_SET = (_ENTRY_FIELDS, _ENTRY_FIELDS - {"transcript_id"})  # `transcript_id`: optional
 _REGISTRATION_FIELDS = frozenset(StoredRegistrationSchema().fields)
 _REGISTRATION_FIELDS_SET = (_REGISTRATION_FIELDS, _REGISTRATION_FIELDS - {"awarded"})  # `awarded`: optional
 _GRADE_FIELDS = frozenset(StoredGradeSchema().fields)
@@ -282,7 +320,8 @@ def _plain_registration(registration: Any) -> bool:
 def _plain_entry(entry: Any) -> bool:
     return (
         type(entry) is dict
-        and entry.keys() == _ENTRY_FIELDS
+        and entry.keys() in _ENTRY_FIELDS_SET
+        and _is_id(entry.get("transcript_id", entry["profile_id"]))
         and _is_id(entry["profile_id"])
         and _is_id(entry["unit_id"])
         and _is_id(entry["course_id"])
@@ -298,8 +337,10 @@ class FullFabricFixtureSchema(FixtureSchema):
     courses = fields.List(fields.Nested(CourseSchema), load_default=list)
     classes = fields.List(fields.Nested(ClassSchema), load_default=list)
     programmes = fields.List(fields.Nested(ProgrammeSchema), load_default=list)
+    study_plans = fields.List(fields.Nested(StudyPlanSchema), load_default=list)
     units = fields.List(fields.Nested(UnitSchema), load_default=list)
     grade_states = fields.List(fields.Nested(GradeStateSchema), load_default=list)
+    role_transcripts = fields.List(fields.Nested(RoleTranscriptSchema), load_default=list)
     transcripts = PlainList(TranscriptEntrySchema, _plain_entry, load_default=list)
 
     @validates_schema
@@ -364,9 +405,82 @@ class FullFabricFixtureSchema(FixtureSchema):
                         f"Unknown class {role['context_id']}.",
                     )
 
+        role_profiles = {
+            role["id"]: profile["id"]
+            for profile in data.get("profiles", [])
+            for role in profile.get("roles", [])
+        }
+        planned: dict[str, int] = {}
+        for index, plan in enumerate(data.get("study_plans", [])):
+            if plan["class_id"] not in class_courses:
+                problem("study_plans", index, "class_id", f"Unknown class {plan['class_id']}.")
+            elif plan["class_id"] in planned:
+                problem(
+                    "study_plans",
+                    index,
+                    "class_id",
+                    f"The class has a plan: study_plans.{planned[plan['class_id']]}.",
+                )
+            planned.setdefault(plan["class_id"], index)
+            seen_courses: set[str] = set()
+            for position, course in enumerate(plan["courses"]):
+                if course["course_id"] not in courses:
+                    problem(
+                        "study_plans",
+                        index,
+                        f"courses.{position}.course_id",
+                        f"Unknown course {course['course_id']}.",
+                    )
+                elif course["course_id"] in seen_courses:
+                    problem("study_plans", index, f"courses.{position}.course_id", "Already in this plan.")
+                seen_courses.add(course["course_id"])
+        unique("study_plans", "id")
+        transcript_profiles: dict[str, str] = {}
+        held_roles: dict[tuple[str, str | None], int] = {}
+        for index, transcript in enumerate(data.get("role_transcripts", [])):
+            if transcript["id"] in transcript_profiles:
+                problem("role_transcripts", index, "id", "Duplicate id.")
+            transcript_profiles.setdefault(transcript["id"], transcript["profile_id"])
+            if transcript["profile_id"] not in profiles:
+                problem(
+                    "role_transcripts", index, "profile_id", f"Unknown profile {transcript['profile_id']}."
+                )
+            role = transcript["role_id"]
+            if role is not None and role_profiles.get(role) != transcript["profile_id"]:
+                problem(
+                    "role_transcripts", index, "role_id", f"Not a role of profile {transcript['profile_id']}."
+                )
+            held = (transcript["profile_id"], role)
+            if held in held_roles:
+                problem(
+                    "role_transcripts",
+                    index,
+                    "role_id",
+                    f"The role has a transcript: role_transcripts.{held_roles[held]}.",
+                )
+            held_roles.setdefault(held, index)
+            for position, course_id in enumerate(transcript["subjects"]):
+                if course_id not in courses:
+                    problem("role_transcripts", index, f"subjects.{position}", f"Unknown course {course_id}.")
+            created = transcript.get("created_at", int(transcript["id"][:8], 16))
+            if transcript.get("updated_at", created) < created:
+                problem("role_transcripts", index, "updated_at", "Earlier than created_at.")
+
         entries: dict[tuple[str, str, str], int] = {}
         registration_ids: dict[str, int] = {}
         for index, entry in enumerate(data.get("transcripts", [])):
+            named = entry.get("transcript_id")
+            if named is None or entry["profile_id"] not in profiles:
+                pass  # placed on load; or already wrong
+            elif transcript_profiles.get(named, entry["profile_id"]) != entry["profile_id"]:
+                problem("transcripts", index, "transcript_id", "A transcript of another profile.")
+            elif named not in transcript_profiles:
+                problem(
+                    "transcripts",
+                    index,
+                    "transcript_id",
+                    f"Unknown transcript {named} (see role_transcripts).",
+                )
             key = (entry["profile_id"], entry["unit_id"], entry["course_id"])
             if key in entries:
                 problem(

@@ -16,13 +16,14 @@ from .transcripts import (
     UnitRegistrationUpdate,
     build_transcripts,
     dump_entry,
+    dump_transcript,
 )
 
 
 class FullFabricState:
     """FullFabric's catalog and transcripts; one request's items apply atomically."""
 
-    CATALOG = ("profiles", "courses", "classes", "programmes", "units", "grade_states")
+    CATALOG = ("profiles", "courses", "classes", "programmes", "study_plans", "units", "grade_states")
 
     def __init__(self, fixture: Mapping[str, Any]) -> None:
         self._fixture = fixture
@@ -99,10 +100,46 @@ class FullFabricState:
         with self._lock:
             return self.transcripts.update_unit(unit_id, updates, now)
 
+    def transcript(self, transcript_id: str) -> dict[str, Any]:
+        with self._lock:
+            return self.transcripts.transcript_json(self.transcripts.transcript(transcript_id))
+
+    def create_transcript(
+        self, profile_id: str, role_id: str, now: int, ids: ObjectIds
+    ) -> tuple[dict[str, Any], bool]:
+        """The role's transcript (made now if it had none), as the create call answers it; and whether
+        it was made."""
+        with self._lock:
+            transcript, made = self.transcripts.create_transcript(profile_id, role_id, now, ids)
+            return self.transcripts.transcript_json(transcript, totals=True), made
+
+    def register_courses(
+        self, profile_id: str, role_id: str, course_ids: Sequence[str], now: int, ids: ObjectIds
+    ) -> dict[str, Any]:
+        """Register the courses in order on the role's transcript, which is answered; the first refused
+        course raises `CourseRefused`, the ones before it staying registered."""
+        with self._lock:
+            transcript = self.transcripts.register_courses(profile_id, role_id, course_ids, now, ids)
+            return self.transcripts.transcript_json(transcript, totals=True)
+
+    def grade(self, unit_id: str, profile_id: str, grade_name: str, value: str, now: int) -> dict[str, Any]:
+        """Set one grade of the profile's registration on the unit; the registration as the unit-grades
+        call answers it: with its `transcript_id`, its times in milliseconds."""
+        with self._lock:
+            registration, transcript_id = self.transcripts.grade(unit_id, profile_id, grade_name, value, now)
+            found = self.transcripts.to_json(registration)
+        return found | {
+            "transcript_id": transcript_id,
+            "created_at": found["created_at"] * 1000,
+            "updated_at": found["updated_at"] * 1000,
+        }
+
     def dump(self) -> dict[str, Any]:
         with self._lock:
+            role_transcripts = [dump_transcript(transcript) for transcript in self.transcripts.transcripts()]
             transcripts = [dump_entry(entry) for entry in self.transcripts.entries().values()]
         tokens = [{"token": token, "state": state} for token, state in self.tokens.items()]
         return {"tokens": tokens, **{name: list(records) for name, records in self._catalog.items()}} | {
-            "transcripts": transcripts
+            "role_transcripts": role_transcripts,
+            "transcripts": transcripts,
         }

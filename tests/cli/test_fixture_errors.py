@@ -266,6 +266,7 @@ def test_default_fullfabric_fixture_reproduces_the_vendor_page() -> None:
     assert units == {
         "6385baad976a7719120008e3": ["__coursework", "final"],
         "6385baa7976a7719120005dc": ["final"],
+        "6385baa7976a7719120005e1": ["final"],  # of the study plan's elective, beside the page's
     }
     assert [(c["id"], c["course_id"]) for c in fixture["classes"]] == [
         ("6385baad976a7719120008ca", "6385bcf1976a77191200ba5d")
