@@ -659,7 +659,10 @@ class Transcripts:
         }
         if not totals:
             return found
-        awarded_courses = {r.course_id for r in registrations if self._awarded(r)}
+        # A course's credits are awarded once every registration of it on the transcript is.
+        awarded_courses = {r.course_id for r in registrations} - {
+            r.course_id for r in registrations if not self._awarded(r)
+        }
         counted = [s for s in subjects if s.counts_towards_total_credits and s.credits is not None]
         profile = self.catalog.profiles[transcript.profile_id]
         return found | {
