@@ -46,7 +46,8 @@ class DigitalChalk:
 
 
 class FullFabric:
-    """`POST /apis/registrations/profiles/{profile_id}/registrations` (`base_url` is the tenant's root)."""
+    """`POST /apis/registrations/profiles/{profile_id}/registrations`, and the calls that find and read a
+    profile's transcript (`base_url` is the tenant's root)."""
 
     def __init__(self, base_url: str, token: str, *, timeout: float = 10) -> None:
         self.http = httpx.Client(
@@ -64,6 +65,27 @@ class FullFabric:
             raise VendorError(response)
         outcomes: list[dict[str, Any]] = response.json()
         return outcomes
+
+    def profile(self, profile_id: str) -> dict[str, Any]:
+        """`GET /apis/profiles/profiles/{profile_id}`: the profile, with its `roles`."""
+        return self._json(self.http.get(f"/apis/profiles/profiles/{profile_id}"), 200)
+
+    def role_transcript(self, profile_id: str, role_id: str) -> dict[str, Any]:
+        """The role's transcript, by the only lookup the vendor documents: `POST …/roles/{role_id}/transcript`
+        answers the existing one (200), or makes one (201)."""
+        response = self.http.post(f"/apis/profiles/profiles/{profile_id}/roles/{role_id}/transcript")
+        return self._json(response, 200, 201)
+
+    def transcript(self, transcript_id: str) -> dict[str, Any]:
+        """`GET /apis/transcripts/transcripts/{transcript_id}`: the transcript with its `registrations`."""
+        return self._json(self.http.get(f"/apis/transcripts/transcripts/{transcript_id}"), 200)
+
+    @staticmethod
+    def _json(response: httpx.Response, *ok: int) -> dict[str, Any]:
+        if response.status_code not in ok:
+            raise VendorError(response)
+        found: dict[str, Any] = response.json()
+        return found
 
     def close(self) -> None:
         self.http.close()

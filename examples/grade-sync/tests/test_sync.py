@@ -9,8 +9,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conftest import ADA, BOB, DESIGN_UNIT, MAPPING, STATS_UNIT, registration
-from grade_sync import sync
+from conftest import ADA, BOB, CLASS, COURSE, DESIGN_UNIT, MAPPING, STATS_UNIT, registration
+from grade_sync import Mapping, sync
 
 NO_WAIT = {"backoff": 0}
 
@@ -21,11 +21,27 @@ def transcript(mockserver: Any, profile_id: str, unit_id: str) -> dict[str, Any]
     return entry["registration"]
 
 
+def registration_posts(mockserver: Any) -> list[dict[str, Any]]:
+    """The journal's FullFabric registration posts, in order (not the transcript read-back's calls)."""
+    entries = mockserver.requests(api="fullfabric", method="POST")
+    return [entry for entry in entries if entry["path"].startswith("/apis/registrations/")]
+
+
 def posted(mockserver: Any) -> list[list[str]]:
-    """The unit ids of each FullFabric post, in order."""
+    """The unit ids of each FullFabric registration post, in order."""
     return [
         [item["unit_id"] for item in entry["body"]["registrations"]]
-        for entry in mockserver.requests(api="fullfabric", method="POST")
+        for entry in registration_posts(mockserver)
+    ]
+
+
+def read_back(mockserver: Any) -> list[tuple[str, str, int]]:
+    """The transcript read-back's calls, in order: method, path, status."""
+    entries = mockserver.requests(api="fullfabric")
+    return [
+        (entry["method"], entry["path"], entry["status"])
+        for entry in entries
+        if not entry["path"].startswith("/apis/registrations/")
     ]
 
 
@@ -82,7 +98,7 @@ def test_an_item_that_fails_transiently_is_posted_again_alone(
     report = sync(digitalchalk, fullfabric, MAPPING, **NO_WAIT)
     assert set(report.synced) == {"r-1", "r-2"}
     assert posted(mockserver) == [[STATS_UNIT, DESIGN_UNIT], [STATS_UNIT]]
-    assert [entry["status"] for entry in mockserver.requests(api="fullfabric")] == [207, 200]
+    assert [entry["status"] for entry in registration_posts(mockserver)] == [207, 200]
 
 
 def test_an_item_the_vendor_refuses_is_reported_not_retried(
@@ -129,6 +145,149 @@ def test_only_registrations_ended_since_a_date_are_synced(
     assert mockserver.requests(api="digitalchalk")[0]["query"]["endDate"] == "[2024-03,]"
 
 
+TRANSCRIPTS = "/apis/transcripts/transcripts/*"
+
+
+def test_each_profiles_transcript_is_read_back(mockserver: Any, digitalchalk: Any, fullfabric: Any) -> None:
+    mockserver.add(
+        "digitalchalk",
+        "registrations",
+        [
+            registration(1, "u-ada", "o-design", "passed", grade=77),
+            registration(2, "u-bob", "o-stats", "failed", grade=12.5),
+        ],
+    )
+    report = sync(digitalchalk, fullfabric, MAPPING, **NO_WAIT)
+    assert set(report.synced) == {"r-1", "r-2"} and report.failed == {}
+    calls = read_back(mockserver)
+    # Per profile: its roles, its role's transcript (there already, so 200: not made), the transcript.
+    assert [(method, status) for method, _, status in calls] == [
+        ("GET", 200),
+        ("POST", 200),
+        ("GET", 200),
+    ] * 2
+    ada_role, bob_role = (profile["roles"][0]["id"] for profile in map(fullfabric.profile, (ADA, BOB)))
+    assert [path for _, path, _ in calls[:2]] == [
+        f"/apis/profiles/profiles/{ADA}",
+        f"/apis/profiles/profiles/{ADA}/roles/{ada_role}/transcript",
+    ]
+    assert calls[4][1] == f"/apis/profiles/profiles/{BOB}/roles/{bob_role}/transcript"
+    transcript_id = calls[2][1].rsplit("/", 1)[1]
+    on_it = fullfabric.transcript(transcript_id)["registrations"]
+    assert report.synced["r-1"] in [registration["id"] for registration in on_it]
+
+
+def test_the_role_read_back_is_the_one_in_the_class_registered_in(
+    mockserver: Any, digitalchalk: Any, fullfabric: Any
+) -> None:
+    """A profile with a role in another class first: its transcript is the role's in the class."""
+    spring = "6385baad976a7719120009aa"
+    mockserver.add("fullfabric", "classes", {"id": spring, "course_id": COURSE, "name": "Spring 2025"})
+    cy, spring_role, class_role = (
+        "6385bdd4976a7719120109a0",
+        "6385bdd4976a7719120109a1",
+        "6385bdd4976a7719120109a2",
+    )
+    roles = [{"id": spring_role, "context_id": spring}, {"id": class_role, "context_id": CLASS}]
+    mockserver.add(
+        "fullfabric",
+        "profiles",
+        {"id": cy, "first_name": "Cy", "last_name": "Example", "email": "cy@example.org", "roles": roles},
+    )
+    mockserver.add(
+        "digitalchalk",
+        "users",
+        {
+            "id": "u-cy",
+            "firstName": "Cy",
+            "lastName": "Example",
+            "email": "cy@example.org",
+            "createdDate": "2024-01-02T08:00:00Z",
+        },
+    )
+    mockserver.add("digitalchalk", "registrations", registration(1, "u-cy", "o-design", "passed", grade=64))
+    mapping = Mapping(profiles={"u-cy": cy}, units=MAPPING.units)
+    report = sync(digitalchalk, fullfabric, mapping, **NO_WAIT)
+    assert list(report.synced) == ["r-1"] and report.failed == {}
+    assert read_back(mockserver)[1] == (
+        "POST",
+        f"/apis/profiles/profiles/{cy}/roles/{class_role}/transcript",
+        200,
+    )
+
+
+def test_a_transcript_without_a_posted_registration_is_reported(
+    mockserver: Any, digitalchalk: Any, fullfabric: Any
+) -> None:
+    mockserver.add("digitalchalk", "registrations", [registration(1, "u-ada", "o-stats", "passed", grade=70)])
+    mockserver.fail(
+        api="fullfabric", method="GET", path=TRANSCRIPTS, status=200, json={"id": "t-1", "registrations": []}
+    )
+    report = sync(digitalchalk, fullfabric, MAPPING, **NO_WAIT)
+    (posted_id,) = [entry["response"][0]["json"]["id"] for entry in registration_posts(mockserver)]
+    assert report.synced == {}
+    assert report.failed == {"r-1": f"posted as {posted_id}, but transcript t-1 does not have it"}
+    assert report.posts == 1  # the registration was posted once: the read-back posts nothing again
+
+
+def test_a_transcript_with_another_grade_is_reported(
+    mockserver: Any, digitalchalk: Any, fullfabric: Any
+) -> None:
+    mockserver.add("digitalchalk", "registrations", [registration(1, "u-ada", "o-stats", "passed", grade=70)])
+    first = sync(digitalchalk, fullfabric, MAPPING, **NO_WAIT)
+    graded = {
+        "id": first.synced["r-1"],
+        "grade_state_name": "pass",
+        "grades": [{"name": "final", "value": "69"}],
+    }
+    mockserver.fail(
+        api="fullfabric",
+        method="GET",
+        path=TRANSCRIPTS,
+        status=200,
+        json={"id": "t-1", "registrations": [graded]},
+    )
+    report = sync(digitalchalk, fullfabric, MAPPING, **NO_WAIT)
+    assert report.failed == {
+        "r-1": f"posted as {graded['id']}, but transcript t-1 has grade final '69', not '70'"
+    }
+
+
+def test_a_transcript_that_cannot_be_read_is_reported(
+    mockserver: Any, digitalchalk: Any, fullfabric: Any
+) -> None:
+    mockserver.add(
+        "digitalchalk",
+        "registrations",
+        [
+            registration(1, "u-ada", "o-stats", "passed", grade=70),
+            registration(2, "u-ada", "o-design", "passed", grade=80),
+        ],
+    )
+    mockserver.fail(
+        api="fullfabric", method="GET", path=TRANSCRIPTS, status=404, json={"error": "transcript_not_found"}
+    )
+    report = sync(digitalchalk, fullfabric, MAPPING, **NO_WAIT)
+    assert report.synced == {} and set(report.failed) == {"r-1", "r-2"}
+    assert report.failed["r-1"] == report.failed["r-2"]
+    assert report.failed["r-1"].startswith("posted, but its transcript was not read back: GET ")
+    assert report.failed["r-1"].endswith(
+        '/apis/transcripts/transcripts/65e6e230f398a642a7022a10: 404 {"error": "transcript_not_found"}'
+    )
+
+
+def test_a_transcript_read_that_fails_transiently_is_read_again(
+    mockserver: Any, digitalchalk: Any, fullfabric: Any
+) -> None:
+    mockserver.add("digitalchalk", "registrations", [registration(1, "u-ada", "o-stats", "passed", grade=70)])
+    mockserver.fail(api="fullfabric", method="GET", path=TRANSCRIPTS, fault="connection_reset", times=1)
+    waits: list[float] = []
+    report = sync(digitalchalk, fullfabric, MAPPING, backoff=0.5, sleep=waits.append)
+    assert list(report.synced) == ["r-1"] and report.failed == {}
+    assert waits == [0.5]
+    assert [method for method, _, _ in read_back(mockserver)] == ["GET", "POST", "GET", "GET", "POST", "GET"]
+
+
 def run_cli(mockserver: Any, mapping: Path) -> subprocess.CompletedProcess[str]:
     """`python -m grade_sync MAPPING`, configured by environment as in a container."""
     env = os.environ | {
@@ -150,6 +309,7 @@ def test_the_command_line(mockserver: Any, tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert list(json.loads(result.stdout)["synced"]) == ["r-1"]
     assert transcript(mockserver, BOB, DESIGN_UNIT)["grades"][0]["value"] == "91"
+    assert [method for method, _, _ in read_back(mockserver)] == ["GET", "POST", "GET"]
 
 
 def test_the_containers_mapping_syncs_the_vendors_example(mockserver: Any) -> None:
