@@ -168,7 +168,15 @@ def profile_json(profile: Mapping[str, Any]) -> dict[str, Any]:
         "created_at": created,
         "updated_at": updated,
         "updated_data_at": profile.get("updated_data_at", updated),
+        "source_category": profile.get("source_category"),
+        "source_method": profile.get("source_method"),
+        "photo": profile.get("photo"),
+        "original_photo": profile.get("original_photo"),
+        "contracts": list(profile.get("contracts", [])),
+        "diplomas": list(profile.get("diplomas", [])),
         "tags": list(profile.get("tags", [])),
+        "activated_at": profile.get("activated_at"),
+        "last_seen": profile.get("last_seen"),
     }
     found |= {name: value for name, value in profile.items() if name.startswith("__")}
     return found
@@ -197,6 +205,9 @@ def in_milliseconds(profile: dict[str, Any]) -> dict[str, Any]:
     """A profile as the profiles list shows it: every timestamp in milliseconds."""
     for name in ("created_at", "updated_at", "updated_data_at"):
         profile[name] *= 1000
+    for name in ("activated_at", "last_seen"):
+        if profile[name] is not None:
+            profile[name] *= 1000
     for role in profile["roles"]:
         role["last_updated_at"] *= 1000
         if role["withdrew_at"] is not None:

@@ -87,6 +87,15 @@ class ProfileSchema(Schema):
     created_at = UnixSeconds()
     updated_at = UnixSeconds()
     updated_data_at = UnixSeconds()
+    # The vendor's other documented fields, shown as the fixture gives them (null or [] when it does not).
+    source_category = fields.String(allow_none=True)
+    source_method = fields.String(allow_none=True)
+    photo = fields.Dict(allow_none=True)
+    original_photo = fields.Dict(allow_none=True)
+    contracts = fields.List(fields.Dict())
+    diplomas = fields.List(fields.Dict())
+    activated_at = UnixSeconds(allow_none=True)
+    last_seen = UnixSeconds(allow_none=True)
 
     @validates_schema(pass_original=True)
     def custom_fields(self, data: dict[str, Any], original: Any, **kwargs: Any) -> None:

@@ -41,7 +41,15 @@ ADA = {
     "created_at": 1709630000,
     "updated_at": 1709630890,
     "updated_data_at": 1709630890,
+    "source_category": "Website",
+    "source_method": "form",
+    "photo": None,
+    "original_photo": None,
+    "contracts": [],
+    "diplomas": [],
     "tags": ["scholarship"],
+    "activated_at": 1709630100,
+    "last_seen": 1709630890,
     "__date_of_birth": "1815-12-10",
 }
 ALAN_CREATED = 0x6385BDD4  # 2022-11-29: his id's time, the fixture giving none
@@ -64,7 +72,8 @@ def test_what_the_fixture_leaves_out_has_defaults(client: FlaskClient) -> None:
     alan = client.get(f"{PROFILES}/{OTHER_PROFILE}", headers=FF_AUTH).get_json()
     assert alan["middle_name"] == "Mathison"
     assert alan["created_at"] == alan["updated_at"] == alan["updated_data_at"] == ALAN_CREATED
-    assert alan["tags"] == []
+    assert alan["tags"] == alan["contracts"] == alan["diplomas"] == []
+    assert alan["photo"] is alan["source_category"] is alan["activated_at"] is alan["last_seen"] is None
     [role] = alan["roles"]
     assert (role["state"], role["substate"], role["last_updated_at"]) == (
         "applicant",
@@ -81,6 +90,8 @@ def test_the_list_is_in_milliseconds(client: FlaskClient) -> None:
         "created_at": 1709630000000,
         "updated_at": 1709630890000,
         "updated_data_at": 1709630890000,
+        "activated_at": 1709630100000,
+        "last_seen": 1709630890000,
         "roles": [ADA_ROLE | {"last_updated_at": 1709630890000}],
     }
     assert alan["id"] == OTHER_PROFILE
