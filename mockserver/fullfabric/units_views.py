@@ -4,6 +4,7 @@ listed and updated all at once (all or nothing)."""
 from __future__ import annotations
 
 import re
+import time
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -11,6 +12,7 @@ from marshmallow import ValidationError
 
 from mockserver.schemas import flatten_errors, parse_json, sent_as_json
 from mockserver.web.context import world
+from mockserver.web.injection import call_for, matched, respond
 from mockserver.web.requestlog import warn
 
 from .commands import UpdateUnitRegistrations
@@ -29,7 +31,16 @@ from .units_schemas import (
     UnitRegistrationsQuerySchema,
     UnitRegistrationUpdateSchema,
 )
-from .views import ITEM_ERRORS, RequestError, _api_version, _refuse_warnings_if_strict, bp, load_query, state
+from .views import (
+    ITEM_ERRORS,
+    RequestError,
+    _api_version,
+    _refuse_warnings_if_strict,
+    bp,
+    error_body,
+    load_query,
+    state,
+)
 
 _OBJECT_ID = re.compile(r"[0-9a-f]{24}\Z")
 _query_schema = UnitRegistrationsQuerySchema()
@@ -58,6 +69,10 @@ def update_unit_registrations(unit_id: str) -> Response:
     for name in request.args:
         warn(name, "unknown parameter, which FullFabric ignores")
     _refuse_warnings_if_strict()
+    if current.rules.may_fire("fullfabric", request.method, request.path, "item"):
+        injected = _item_rule_answer(raw_items)
+        if injected is not None:
+            return injected
     try:
         current.write(UpdateUnitRegistrations(unit_id, tuple(updates), current.clock.now()))
     except UnitUpdateRefused as refused:
@@ -65,6 +80,26 @@ def update_unit_registrations(unit_id: str) -> Response:
     response = Response(status=200)
     del response.headers["Content-Type"]  # no body, so no type
     return response
+
+
+def _item_rule_answer(raw_items: list[Any]) -> Response | None:
+    """The whole answer an item rule gives: the update is all or nothing, so the first item rule that
+    fires (with a `respond`) fails the request with its answer, naming the item, and nothing is applied.
+    A rule with only `latency_ms` delays the answer and lets the update through."""
+    for index, raw in enumerate(raw_items):
+        fired = world().rules.fire(call_for(raw, index), "item")
+        if fired is None:
+            continue
+        rule, reason = fired
+        matched(rule, reason, index)
+        if rule.latency_ms:
+            time.sleep(rule.latency_ms / 1000)
+        if rule.respond:
+            default = error_body(
+                "injected_failure", f"registrations[{index}]: injected by failure rule {rule.name}"
+            )
+            return respond(rule, default)
+    return None
 
 
 def _check_unit(unit_id: str) -> None:

@@ -526,3 +526,63 @@ def test_an_awarded_given_survives_a_dump_and_a_reload(client: FlaskClient) -> N
 def test_a_dump_of_registrations_never_updated_by_unit_has_no_awarded(client: FlaskClient) -> None:
     dumped = client.get("/__admin/state").get_json()["fullfabric"]["transcripts"]
     assert all("awarded" not in entry["registration"] for entry in dumped if entry["registration"])
+
+
+# --- item failure rules ---------------------------------------------------------------------------------
+
+
+def add_rule(client: FlaskClient, **spec: Any) -> dict[str, Any]:
+    response = client.post("/__admin/failures", json={"api": "fullfabric", "scope": "item", **spec})
+    assert response.status_code == 201, response.get_json()
+    rule: dict[str, Any] = response.get_json()
+    return rule
+
+
+def test_an_item_rule_fails_the_whole_unit_update_naming_the_item(client: FlaskClient, world: World) -> None:
+    register_other_profile(client)
+    rule = add_rule(client, match={"profile_id": OTHER_PROFILE}, respond={"status": 503})
+    before = fullfabric_state(world)
+    response = unit_patch(client, {"profile_id": PROFILE, **GRADED}, {"profile_id": OTHER_PROFILE, **GRADED})
+    assert response.status_code == 503
+    assert response.get_json() == {
+        "error": "injected_failure",
+        "message": "registrations[1]: injected by failure rule rule-1",
+    }
+    assert fullfabric_state(world) == before  # all or nothing: the first item is not applied either
+    (entry,) = client.get("/__admin/requests?method=PATCH").get_json()
+    assert entry["matched_rules"] == [
+        {
+            "id": rule["id"],
+            "name": rule["name"],
+            "scope": "item",
+            "index": 1,
+            "reason": entry["matched_rules"][0]["reason"],
+        }
+    ]
+    assert "profile_id" in entry["matched_rules"][0]["reason"]
+    # The rule's answer, when it gives one, and its `times`.
+    add_rule(
+        client,
+        match={"unit_id": UNIT_TWO_GRADES, "index": 0},
+        respond={"status": 409, "json": {"error": "busy"}},
+        times=1,
+    )
+    client.delete(f"/__admin/failures/{rule['id']}")
+    response = unit_patch(client, {"profile_id": PROFILE, **GRADED})
+    assert (response.status_code, response.get_json()) == (409, {"error": "busy"})
+    assert unit_patch(client, {"profile_id": PROFILE, **GRADED}).status_code == 200
+
+
+def test_an_item_rule_with_latency_alone_lets_the_update_through(client: FlaskClient) -> None:
+    add_rule(client, match={"grade_state_name": "pass"}, latency_ms=50)
+    response = unit_patch(client, {"profile_id": PROFILE, **GRADED})
+    assert response.status_code == 200
+    assert unit_listed(client)[0]["grade_notes"] == "Strong finish"
+    (entry,) = client.get("/__admin/requests?method=PATCH").get_json()
+    assert entry["duration_ms"] >= 50
+    assert [rule["index"] for rule in entry["matched_rules"]] == [0]
+
+
+def test_an_item_rule_for_the_profiles_path_leaves_the_unit_update_alone(client: FlaskClient) -> None:
+    add_rule(client, match={"path": "/apis/registrations/profiles/*"}, respond={"status": 422})
+    assert unit_patch(client, {"profile_id": PROFILE, **GRADED}).status_code == 200
