@@ -130,12 +130,15 @@ def test_check_passes_and_counts_per_vendor(generated: Path, data: dict[str, Any
     result = invoke("fixtures", "check", str(generated))
     assert result.exit_code == 0, result.output
     fullfabric = data["fullfabric"]
-    counts = {name: len(fullfabric[name]) for name in ("profiles", "courses", "classes", "units")}
+    names = ("profiles", "courses", "classes", "programmes", "study_plans", "units", "role_transcripts")
+    counts = {name: len(fullfabric[name]) for name in names}
     assert result.stdout.splitlines() == [
         f"{generated}: no problems",
         f"  fullfabric    {counts['profiles']} profiles, {counts['courses']} courses, {counts['classes']} "
-        f"classes, {counts['units']} units, 4 grade states, {len(fullfabric['transcripts'])} transcript "
-        f"entries ({registered(fullfabric)} registered)  from {generated / 'fullfabric.json'}",
+        f"classes, {counts['programmes']} programmes, {counts['study_plans']} study plans, "
+        f"{counts['units']} units, 4 grade states, {counts['role_transcripts']} transcripts, "
+        f"{len(fullfabric['transcripts'])} transcript entries ({registered(fullfabric)} registered)  "
+        f"from {generated / 'fullfabric.json'}",
         f"  digitalchalk  {REGISTRATIONS} registrations  from {generated / 'digitalchalk.json'}",
         "  failures      0 rules  from no failures file",
     ]
