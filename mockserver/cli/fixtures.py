@@ -191,9 +191,11 @@ def _summary(loaded: Fixtures, rules: int, failures_file: Path | None) -> Iterat
     sources = {vendor: source or "no fixture file" for vendor, source in loaded.sources.items()}
     yield (
         f"fullfabric    {len(fullfabric['profiles'])} profiles, {len(fullfabric['courses'])} courses, "
-        f"{len(fullfabric['classes'])} classes, {len(fullfabric['units'])} units, "
-        f"{len(fullfabric['grade_states'])} grade states, {len(transcripts)} transcript entries "
-        f"({registered} registered)  from {sources['fullfabric']}"
+        f"{len(fullfabric['classes'])} classes, {len(fullfabric['programmes'])} programmes, "
+        f"{len(fullfabric['study_plans'])} study plans, {len(fullfabric['units'])} units, "
+        f"{len(fullfabric['grade_states'])} grade states, {len(fullfabric['role_transcripts'])} "
+        f"transcripts, {len(transcripts)} transcript entries ({registered} registered)  "
+        f"from {sources['fullfabric']}"
     )
     yield f"digitalchalk  {len(digitalchalk['registrations'])} registrations  from {sources['digitalchalk']}"
     yield f"failures      {rules} rules  from {failures_file or 'no failures file'}"

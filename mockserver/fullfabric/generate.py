@@ -1,5 +1,5 @@
-"""FullFabric's part of a generated fixture set: profiles, courses with units and classes, grade states
-and transcripts, consistent by construction."""
+"""FullFabric's part of a generated fixture set: profiles, courses with units and classes, study plans,
+grade states and transcripts, consistent by construction."""
 
 from __future__ import annotations
 
@@ -86,8 +86,10 @@ _BANDS = Weighted(GRADE_BANDS)
 _STATES = Weighted(REGISTRATION_STATES)
 
 
-def _fullfabric(fake: Faker, rng: Random, sizes: Sizes) -> dict[str, Any]:
-    """Profiles, courses with their units and classes, grade states, and each profile's transcript."""
+def _fullfabric(fake: Faker, rng: Random, plan_rng: Random, sizes: Sizes) -> dict[str, Any]:
+    """Profiles, courses with their units and classes, study plans, grade states, and each profile's
+    transcripts with their entries. `plan_rng` draws the study plans, so that `rng` draws what it drew
+    before they were made."""
     made = _FullFabric(
         fake=fake,
         rng=rng,
@@ -109,14 +111,19 @@ def _fullfabric(fake: Faker, rng: Random, sizes: Sizes) -> dict[str, Any]:
     # Drawn last, so that what came before is the same as without them.
     programmes = _programmes(made)
     _roles(made, profiles, transcripts)
+    # Their ids come after every other id, their draws from `plan_rng`: the values above stay the same.
+    study_plans = _study_plans(made, plan_rng)
+    role_transcripts, transcripts = _role_transcripts(made, profiles, transcripts, study_plans)
     return {
         "tokens": [],
         "profiles": profiles,
         "courses": made.courses,
         "classes": made.classes,
         "programmes": programmes,
+        "study_plans": study_plans,
         "units": list(made.units.values()),
         "grade_states": [{"name": band.name, "awarded": band.awarded} for band, _ in GRADE_BANDS],
+        "role_transcripts": role_transcripts,
         "transcripts": transcripts,
     }
 
@@ -260,6 +267,118 @@ def _roles(made: _FullFabric, profiles: list[dict[str, Any]], transcripts: list[
             )
 
 
+# A class's own course: (credits, weight); its hours are ten an ECTS credit.
+CORE_CREDITS = ((60, 30), (90, 20), (120, 50))
+# An elective's credits, weighted; its hours are six a credit.
+ELECTIVE_CREDITS = ((5, 30), (7.5, 40), (10, 20), (15, 10))
+_CORE_CREDITS = Weighted(CORE_CREDITS)
+_ELECTIVE_CREDITS = Weighted(ELECTIVE_CREDITS)
+
+
+def _study_plans(made: _FullFabric, rng: Random) -> list[dict[str, Any]]:
+    """A study plan for each class, made with it: the class's own course (Core), then up to two of the
+    other courses (Elective)."""
+    plans: list[dict[str, Any]] = []
+    course_ids = [course["id"] for course in made.courses]
+    for cls in made.classes:
+        others = [course_id for course_id in course_ids if course_id != cls["course_id"]]
+        electives = sample(rng, len(others), min(len(others), between(rng, 0, 2)))
+        plans.append(
+            {
+                "id": made.ids.new(int(cls["id"][:8], 16)),
+                "class_id": cls["id"],
+                "courses": [
+                    _plan_course(rng, cls["course_id"], core=True),
+                    *(_plan_course(rng, others[index], core=False) for index in electives),
+                ],
+            }
+        )
+    return plans
+
+
+def _plan_course(rng: Random, course_id: str, *, core: bool) -> dict[str, Any]:
+    """A course of a study plan, as a transcript shows it as a subject."""
+    credits = (_CORE_CREDITS if core else _ELECTIVE_CREDITS).draw(rng)
+    return {
+        "course_id": course_id,
+        "course_type": "Core" if core else "Elective",
+        "credits": credits,
+        "hours": int(credits * (10 if core else 6)),
+        "max_number_absences": between(rng, 10, 30) if core else between(rng, 2, 6),
+        "subject_id": None,
+        "category_id": None,
+        "counts_towards_curricular_grade": core or chance(rng, 0.7),
+        "counts_towards_total_credits": True,
+    }
+
+
+def _role_transcripts(
+    made: _FullFabric,
+    profiles: Sequence[Mapping[str, Any]],
+    transcripts: Sequence[Mapping[str, Any]],
+    study_plans: Sequence[Mapping[str, Any]],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """A transcript for each of each profile's roles (one for no role, for a profile without any), made
+    with the role; and the transcript entries, each naming the transcript `Transcripts.place` puts it
+    on. A transcript's subjects are its class's plan's courses, then its entries' other courses."""
+    plans = {plan["class_id"]: [course["course_id"] for course in plan["courses"]] for plan in study_plans}
+    by_profile: dict[str, list[Mapping[str, Any]]] = {}
+    for entry in transcripts:
+        by_profile.setdefault(entry["profile_id"], []).append(entry)
+    made_transcripts: list[dict[str, Any]] = []
+    placed: dict[int, dict[str, Any]] = {}  # entry (by `id()`) → its transcript
+    for profile in profiles:
+        created = profile["created_at"]
+        roles = profile["roles"]
+        held = [
+            {
+                "id": made.ids.new(created),
+                "profile_id": profile["id"],
+                "role_id": role["id"] if role else None,
+                "subjects": list(plans.get(role["context_id"], ())) if role else [],
+                "created_at": created,
+                "updated_at": created,
+            }
+            for role in roles or [None]
+        ]
+        in_class = {role["context_id"]: position for position, role in enumerate(roles)}
+        entries = by_profile.get(profile["id"], [])
+        # As `Transcripts.place` puts them: in the class of one of the roles, on the role's transcript;
+        # else on the first transcript with the course, else on the first. The first rule goes first:
+        # the courses it brings are among the subjects the second looks for.
+        has = [set(transcript["subjects"]) for transcript in held]
+        for entry in entries:
+            registration = entry["registration"]
+            if registration is not None and registration["context_id"] in in_class:
+                position = in_class[registration["context_id"]]
+                placed[id(entry)] = held[position]
+                has[position].add(entry["course_id"])
+        for entry in entries:
+            if id(entry) not in placed:
+                course_id = entry["course_id"]
+                position = next((p for p, courses in enumerate(has) if course_id in courses), 0)
+                placed[id(entry)] = held[position]
+                has[position].add(course_id)
+        for entry in entries:
+            transcript = placed[id(entry)]
+            if entry["course_id"] not in transcript["subjects"]:
+                transcript["subjects"].append(entry["course_id"])
+            if entry["registration"] is not None:
+                transcript["updated_at"] = max(transcript["updated_at"], entry["registration"]["updated_at"])
+        made_transcripts.extend(held)
+    named = [
+        {
+            "profile_id": entry["profile_id"],
+            "unit_id": entry["unit_id"],
+            "course_id": entry["course_id"],
+            "transcript_id": placed[id(entry)]["id"],
+            "registration": entry["registration"],
+        }
+        for entry in transcripts
+    ]
+    return made_transcripts, named
+
+
 def _context(rng: Random, contexts: Sequence[_Context]) -> _Context:
     """One of the course's classes, mostly; the course itself (listed last) one time in six, or when it
     has no classes."""
@@ -339,4 +458,6 @@ def _grade(name: str, value: str, published: bool) -> dict[str, Any]:
 
 def generate(seed: int, sizes: Sizes, progress: Callable[[int], None] | None = None) -> dict[str, Any]:
     """FullFabric's fixture data for `seed` and `sizes` (`progress` is for registrations: not called)."""
-    return _fullfabric(faker(seed, "fullfabric"), rng(seed, "fullfabric"), sizes)
+    return _fullfabric(
+        faker(seed, "fullfabric"), rng(seed, "fullfabric"), rng(seed, "fullfabric/study_plans"), sizes
+    )

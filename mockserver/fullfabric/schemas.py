@@ -338,6 +338,24 @@ def _plain_entry(entry: Any) -> bool:
     )
 
 
+_ROLE_TRANSCRIPT_FIELDS = frozenset(RoleTranscriptSchema().fields)
+
+
+def _plain_role_transcript(transcript: Any) -> bool:
+    """Every field given (a default would change the record), each plainly valid."""
+    return (
+        type(transcript) is dict
+        and transcript.keys() == _ROLE_TRANSCRIPT_FIELDS
+        and _is_id(transcript["id"])
+        and _is_id(transcript["profile_id"])
+        and (transcript["role_id"] is None or _is_id(transcript["role_id"]))
+        and type(transcript["subjects"]) is list
+        and all(map(_is_id, transcript["subjects"]))
+        and _plain_seconds(transcript["created_at"])
+        and _plain_seconds(transcript["updated_at"])
+    )
+
+
 class FullFabricFixtureSchema(FixtureSchema):
     """`fixtures/fullfabric.yaml`: tokens, the catalog, and each profile's transcript."""
 
@@ -349,7 +367,7 @@ class FullFabricFixtureSchema(FixtureSchema):
     study_plans = fields.List(fields.Nested(StudyPlanSchema), load_default=list)
     units = fields.List(fields.Nested(UnitSchema), load_default=list)
     grade_states = fields.List(fields.Nested(GradeStateSchema), load_default=list)
-    role_transcripts = fields.List(fields.Nested(RoleTranscriptSchema), load_default=list)
+    role_transcripts = PlainList(RoleTranscriptSchema, _plain_role_transcript, load_default=list)
     transcripts = PlainList(TranscriptEntrySchema, _plain_entry, load_default=list)
 
     @validates_schema

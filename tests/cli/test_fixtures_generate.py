@@ -3,6 +3,7 @@ loads a folder as `mockserver run` would and names every problem by file and pat
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import shlex
@@ -130,12 +131,15 @@ def test_check_passes_and_counts_per_vendor(generated: Path, data: dict[str, Any
     result = invoke("fixtures", "check", str(generated))
     assert result.exit_code == 0, result.output
     fullfabric = data["fullfabric"]
-    counts = {name: len(fullfabric[name]) for name in ("profiles", "courses", "classes", "units")}
+    names = ("profiles", "courses", "classes", "programmes", "study_plans", "units", "role_transcripts")
+    counts = {name: len(fullfabric[name]) for name in names}
     assert result.stdout.splitlines() == [
         f"{generated}: no problems",
         f"  fullfabric    {counts['profiles']} profiles, {counts['courses']} courses, {counts['classes']} "
-        f"classes, {counts['units']} units, 4 grade states, {len(fullfabric['transcripts'])} transcript "
-        f"entries ({registered(fullfabric)} registered)  from {generated / 'fullfabric.json'}",
+        f"classes, {counts['programmes']} programmes, {counts['study_plans']} study plans, "
+        f"{counts['units']} units, 4 grade states, {counts['role_transcripts']} transcripts, "
+        f"{len(fullfabric['transcripts'])} transcript entries ({registered(fullfabric)} registered)  "
+        f"from {generated / 'fullfabric.json'}",
         f"  digitalchalk  {REGISTRATIONS} registrations  from {generated / 'digitalchalk.json'}",
         "  failures      0 rules  from no failures file",
     ]
@@ -152,6 +156,95 @@ def test_the_app_serves_exactly_what_was_generated(generated: Path, data: dict[s
     assert client.get("/__admin/state").get_json() == data
     listed = client.get(f"{DC_LIST}?limit=100", headers=AUTH).get_json()["results"]
     assert listed == data["digitalchalk"]["registrations"][:100]
+
+
+# Other sizes and seeds than `generated`'s: profiles in more classes and courses; and courses without classes,
+# so profiles without roles.
+SETS = (
+    "--seed 2 --registrations 300 --profiles 60 --courses 4 --classes 3 --units 3",
+    "--seed 5 --registrations 100 --profiles 30 --courses 1 --classes 0",
+)
+
+
+@pytest.fixture(scope="module", params=SETS)
+def generated_set(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder generated with each of `SETS`' options."""
+    folder = tmp_path_factory.mktemp("generated") / "set"
+    generate(folder, *request.param.split())
+    return folder
+
+
+def test_other_sets_load_and_are_served_as_generated(generated_set: Path) -> None:
+    result = invoke("fixtures", "check", str(generated_set))
+    assert result.exit_code == 0, result.output
+    client = create_app({"FIXTURES": str(generated_set), "TESTING": True}).test_client()
+    assert client.get("/__admin/state").get_json() == read(generated_set)
+
+
+# What the generator made for seed 1 before study plans and transcript ids: its FullFabric data without
+# them (`study_plans`, `role_transcripts`, and each entry's `transcript_id`), as JSON, hashed.
+BEFORE_TRANSCRIPT_IDS = "30b8acd3c35dac57cbdd10f7474f247b2e00d0283e7ccce20d12cf120c1b76bb"
+
+
+def test_what_a_seed_made_before_is_unchanged(data: dict[str, Any]) -> None:
+    before = {
+        name: records
+        for name, records in data["fullfabric"].items()
+        if name not in ("study_plans", "role_transcripts")
+    }
+    before["transcripts"] = [
+        {name: value for name, value in entry.items() if name != "transcript_id"}
+        for entry in before["transcripts"]
+    ]
+    assert hashlib.sha256(json.dumps(before).encode()).hexdigest() == BEFORE_TRANSCRIPT_IDS
+
+
+def test_each_class_has_a_study_plan_of_its_course_and_electives(data: dict[str, Any]) -> None:
+    fullfabric = data["fullfabric"]
+    courses = {course["id"] for course in fullfabric["courses"]}
+    plans = {plan["class_id"]: plan for plan in fullfabric["study_plans"]}
+    assert len(plans) == len(fullfabric["study_plans"])
+    for cls in fullfabric["classes"]:
+        planned = plans.pop(cls["id"])["courses"]
+        ids = [course["course_id"] for course in planned]
+        assert ids[0] == cls["course_id"] and len(set(ids)) == len(ids) <= 3 and set(ids) <= courses
+        assert [course["course_type"] for course in planned] == ["Core"] + ["Elective"] * (len(ids) - 1)
+        assert all(course["credits"] > 0 and course["hours"] > 0 for course in planned)
+    assert not plans  # no plan for a class that is not one
+
+
+def test_each_role_has_a_transcript_starting_with_its_class_plan(data: dict[str, Any]) -> None:
+    fullfabric = data["fullfabric"]
+    classes = {role["id"]: role["context_id"] for p in fullfabric["profiles"] for role in p["roles"]}
+    plans = {plan["class_id"]: plan for plan in fullfabric["study_plans"]}
+    held = Counter((t["profile_id"], t["role_id"]) for t in fullfabric["role_transcripts"])
+    assert set(held.values()) == {1}
+    assert {role for _, role in held} == set(classes)  # a transcript for each role, none for no role
+    for transcript in fullfabric["role_transcripts"]:
+        plan = [course["course_id"] for course in plans[classes[transcript["role_id"]]]["courses"]]
+        assert transcript["subjects"][: len(plan)] == plan
+        assert transcript["created_at"] <= transcript["updated_at"] <= AS_OF
+
+
+def test_each_entry_is_on_the_transcript_the_server_would_put_it_on(
+    generated: Path, data: dict[str, Any]
+) -> None:
+    """The entry's registration class names the profile's role there, its transcript; otherwise it is on
+    the profile's first transcript with its course."""
+    world = create_app({"FIXTURES": str(generated), "TESTING": True}).extensions["mockserver"].default
+    placing = world.state("fullfabric").transcripts
+
+    def make(profile_id: str, role_id: str | None) -> Any:
+        raise AssertionError(f"no transcript for {profile_id}'s role {role_id}")
+
+    by_id = {transcript["id"]: transcript for transcript in data["fullfabric"]["role_transcripts"]}
+    for entry in data["fullfabric"]["transcripts"]:
+        registration = entry["registration"]
+        context_id = registration["context_id"] if registration else entry["course_id"]
+        placed = placing.place(entry["profile_id"], context_id, entry["course_id"], make)
+        assert placed.id == entry["transcript_id"]
+        assert by_id[placed.id]["profile_id"] == entry["profile_id"]
+        assert entry["course_id"] in by_id[placed.id]["subjects"]
 
 
 def test_an_unregistered_unit_registers_through_the_vendor_api(data: dict[str, Any], generated: Path) -> None:

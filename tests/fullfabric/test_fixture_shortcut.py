@@ -1,19 +1,22 @@
-"""FullFabric's fixture shortcut: a profile or transcript entry it takes as it is is one the schema would
-load unchanged; anything else goes to the schema, which has the final word."""
+"""FullFabric's fixture shortcut: a profile, transcript or transcript entry it takes as it is is one the
+schema would load unchanged; anything else goes to the schema, which has the final word."""
 
 from __future__ import annotations
 
 import copy
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mockserver.fullfabric.schemas import (
     ProfileSchema,
+    RoleTranscriptSchema,
     TranscriptEntrySchema,
     _plain_entry,
     _plain_profile,
+    _plain_role_transcript,
 )
 
 ID = "5db44ff98dbb3d5e117c07bc"
@@ -64,6 +67,14 @@ ENTRY = {
         "updated_at": 1577915952,
     },
 }
+ROLE_TRANSCRIPT = {
+    "id": "5e0d16308dbb3d5e117c07be",
+    "profile_id": ID,
+    "role_id": "5e0d16308dbb3d5e117c07bf",
+    "subjects": ["5cee295c8dbb3d5e117c0000", "5cee295c8dbb3d5e117c0001"],
+    "created_at": 1577915952,
+    "updated_at": 1577915999,
+}
 PROFILE = {"id": ID, "first_name": "Daniel", "last_name": "Holt", "email": "daniel.holt@example.net"}
 
 
@@ -105,6 +116,21 @@ def test_a_plain_profile_is_one_the_schema_loads_unchanged(profile: Any) -> None
         assert ProfileSchema().load(profile) == profile
 
 
+@settings(max_examples=300)
+@given(changed(ROLE_TRANSCRIPT))
+def test_a_plain_role_transcript_is_one_the_schema_loads_unchanged(transcript: Any) -> None:
+    if _plain_role_transcript(transcript):
+        assert RoleTranscriptSchema().load(transcript) == transcript
+
+
+@pytest.mark.parametrize("subjects", [[ID.upper()], [None], [ID, 1], "x", None])
+def test_odd_subjects_go_to_the_schema(subjects: Any) -> None:
+    assert not _plain_role_transcript({**ROLE_TRANSCRIPT, "subjects": subjects})
+
+
 def test_the_shortcut_takes_the_usual_records() -> None:
     assert _plain_entry(ENTRY) and _plain_entry({**ENTRY, "registration": None})
     assert _plain_profile(PROFILE) and _plain_profile({"id": ID})
+    assert _plain_role_transcript(ROLE_TRANSCRIPT) and _plain_role_transcript(
+        {**ROLE_TRANSCRIPT, "role_id": None}
+    )
