@@ -33,7 +33,7 @@ test: lint redis-server php
 	$(MAKE) bench-smoke
 
 # Every contract fuzzed by schemathesis (stateless and stateful) with 1,000 test cases per operation,
-# where `make test` runs 15 to 150 (far longer than `make test`; not part of it).
+# where `make test` runs 15 to 50 (far longer than `make test`; not part of it).
 fuzz: install redis-server
 	MOCKSERVER_FUZZ_EXAMPLES=1000 $(BIN)/pytest -n 2 tests/cli/test_verify.py
 
