@@ -63,6 +63,7 @@ class Institutions:
     the admin API builds a new state), so reading needs no lock."""
 
     def __init__(self, fixture: Mapping[str, Any]) -> None:
+        self._institution: Mapping[str, Any] | None = fixture.get("institution")
         self.profiles: dict[str, Mapping[str, Any]] = {p["id"]: p for p in fixture["profiles"]}
         self.programmes: dict[str, Mapping[str, Any]] = {p["id"]: p for p in fixture.get("programmes", [])}
         self.classes: dict[str, Mapping[str, Any]] = {c["id"]: c for c in fixture["classes"]}
@@ -86,6 +87,14 @@ class Institutions:
         return [
             in_milliseconds(profile_json(profile)) for profile in islice(selected, skip, skip + query.limit)
         ]
+
+    def institution(self) -> dict[str, Any]:
+        """The fixtures' institution; fixtures that describe none get its fields null (the token alone
+        decides the answer, as for the vendor's own auth example)."""
+        given = self._institution or {}
+        return {"id": given.get("id"), "name": given.get("name"), "subdomain": given.get("subdomain")} | {
+            name: value for name, value in given.items() if name not in ("id", "name", "subdomain")
+        }
 
     # classes and programmes
 

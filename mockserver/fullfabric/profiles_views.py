@@ -52,6 +52,15 @@ def get_profile(profile_id: str) -> Response:
     return jsonify(state().institutions.profile(profile_id))
 
 
+@bp.get("/institutions/institution")
+def get_institution() -> Response:
+    """The institution the token belongs to: the vendor's own auth example calls it."""
+    _api_version()
+    _no_parameters()
+    _refuse_warnings_if_strict()
+    return jsonify(state().institutions.institution())
+
+
 @bp.get("/institutions/classes/<class_id>")
 def get_class(class_id: str) -> Response:
     _api_version()

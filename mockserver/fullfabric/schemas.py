@@ -154,6 +154,17 @@ class ProgrammeSchema(Schema):
     theme = fields.Nested(ThemeSchema, allow_none=True)
 
 
+class InstitutionSchema(Schema):
+    """The institution the API serves (one per subdomain); fields beyond these are served as given."""
+
+    class Meta:
+        unknown = INCLUDE
+
+    id = object_id(required=True)
+    name = fields.String(allow_none=True)
+    subdomain = fields.String(allow_none=True)
+
+
 class GradeDefinitionSchema(Schema):
     id = object_id(required=True)
     name = fields.String(required=True, validate=Length(min=1))
@@ -360,6 +371,7 @@ class FullFabricFixtureSchema(FixtureSchema):
     """`fixtures/fullfabric.yaml`: tokens, the catalog, and each profile's transcript."""
 
     tokens = fields.List(fields.Nested(TokenSchema), load_default=list)
+    institution = fields.Nested(InstitutionSchema, allow_none=True)  # left out: none described
     profiles = PlainList(ProfileSchema, _plain_profile, load_default=list)
     courses = fields.List(fields.Nested(CourseSchema), load_default=list)
     classes = fields.List(fields.Nested(ClassSchema), load_default=list)

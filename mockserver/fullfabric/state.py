@@ -139,7 +139,15 @@ class FullFabricState:
             role_transcripts = [dump_transcript(transcript) for transcript in self.transcripts.transcripts()]
             transcripts = [dump_entry(entry) for entry in self.transcripts.entries().values()]
         tokens = [{"token": token, "state": state} for token, state in self.tokens.items()]
-        return {"tokens": tokens, **{name: list(records) for name, records in self._catalog.items()}} | {
+        # Only when the fixtures describe one, so that a dump of fixtures without it is those fixtures.
+        institution = (
+            {} if self._fixture.get("institution") is None else {"institution": self._fixture["institution"]}
+        )
+        return {
+            "tokens": tokens,
+            **institution,
+            **{name: list(records) for name, records in self._catalog.items()},
+        } | {
             "role_transcripts": role_transcripts,
             "transcripts": transcripts,
         }

@@ -314,3 +314,51 @@ def test_generated_fixtures_have_consistent_roles_classes_and_programmes(
         assert {classes[role["context_id"]]["course_id"] for role in profile["roles"]} <= courses[
             profile["id"]
         ]
+
+
+# --- the institution ------------------------------------------------------------------------------------
+
+INSTITUTION = "/apis/institutions/institution"
+
+
+def test_the_institution_is_the_fixtures(client: FlaskClient) -> None:
+    """The vendor's own auth example, verbatim: FF-Auth alone, no version (served as the newest)."""
+    response = client.get(INSTITUTION, headers={"FF-Auth": "YOUR_SECRET_TOKEN"})
+    assert response.status_code == 200
+    assert response.get_json() == {
+        "id": "6385ba00976a771912000000",
+        "name": "FF Business School",
+        "subdomain": "ff-business-school",
+    }
+    assert response.headers["X-Request-Id"]
+    assert client.get(INSTITUTION).status_code == 401
+
+
+def test_an_institution_is_served_with_its_own_fields_or_none(client: FlaskClient) -> None:
+    dumped = client.get("/__admin/state").get_json()
+    dumped["fullfabric"]["institution"] |= {"country": "PT"}
+    assert client.put("/__admin/state", json=dumped).status_code == 204
+    assert client.get(INSTITUTION, headers=FF_AUTH).get_json()["country"] == "PT"
+    del dumped["fullfabric"]["institution"]
+    assert client.put("/__admin/state", json=dumped).status_code == 204
+    assert client.get(INSTITUTION, headers=FF_AUTH).get_json() == {
+        "id": None,
+        "name": None,
+        "subdomain": None,
+    }
+    assert "institution" not in client.get("/__admin/state").get_json()["fullfabric"]
+
+
+def test_an_institution_needs_an_object_id(write_fixtures: Any) -> None:
+    fixture = default_fixture("fullfabric") | {"institution": {"name": "No id"}}
+    with pytest.raises(FixtureError) as raised:
+        load_fixtures(write_fixtures(fullfabric=fixture), VENDORS)
+    assert str(raised.value).endswith("fullfabric.yaml: institution.id: Missing data for required field.")
+
+
+def test_the_institution_warns_of_parameters(client: FlaskClient, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO, logger="mockserver.requests")
+    assert client.get(f"{INSTITUTION}?expand=all", headers=FF_AUTH).status_code == 200
+    assert caplog.records[-1].__dict__["request"]["warnings"] == [
+        {"parameter": "expand", "message": "unknown parameter, which FullFabric ignores"}
+    ]
