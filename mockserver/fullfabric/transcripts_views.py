@@ -8,7 +8,7 @@ from typing import Any
 from flask import Response, jsonify, request
 from marshmallow import Schema, ValidationError
 
-from mockserver.schemas import flatten_errors, parse_json, sent_as_json
+from mockserver.schemas import flatten_errors
 from mockserver.web.context import world
 from mockserver.web.requestlog import warn
 
@@ -29,6 +29,7 @@ from .views import (
     _refuse_warnings_if_strict,
     bp,
     error_response,
+    json_object,
     state,
     warn_unknown,
 )
@@ -129,14 +130,7 @@ def grade_unit(unit_id: str) -> Response:
 def _body(schema: Schema, known: frozenset[str]) -> dict[str, Any]:
     """The JSON body, loaded by `schema`: fields it does not know are warnings; a body that is not JSON
     is a 400, one that does not fit the schema a 422 naming what is wrong."""
-    if not sent_as_json(request.mimetype):
-        raise RequestError(415, "unsupported_media_type", "Content-Type must be application/json")
-    try:
-        body = parse_json(request.get_data())
-    except (ValueError, RecursionError) as error:
-        raise RequestError(400, "invalid_json", f"the body is not valid JSON: {error}") from None
-    if not isinstance(body, dict):
-        raise RequestError(422, "invalid_body", "the body must be a JSON object")
+    body = json_object()
     for name in sorted(body.keys() - known):
         warn(name, "unknown field, which FullFabric ignores")
     try:

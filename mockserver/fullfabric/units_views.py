@@ -10,7 +10,7 @@ from typing import Any
 from flask import Response, jsonify, request
 from marshmallow import ValidationError
 
-from mockserver.schemas import flatten_errors, parse_json, sent_as_json
+from mockserver.schemas import flatten_errors
 from mockserver.web.context import world
 from mockserver.web.injection import call_for, matched, respond
 from mockserver.web.requestlog import warn
@@ -38,6 +38,7 @@ from .views import (
     _refuse_warnings_if_strict,
     bp,
     error_body,
+    json_object,
     load_query,
     state,
 )
@@ -132,14 +133,7 @@ def _page() -> tuple[int, int]:
 def _unit_body() -> list[Any]:
     """The body's `registrations` (a non-empty list) once `send_notifications`, if given, is a boolean;
     otherwise the whole request fails, as on the profile's path."""
-    if not sent_as_json(request.mimetype):
-        raise RequestError(415, "unsupported_media_type", "Content-Type must be application/json")
-    try:
-        body = parse_json(request.get_data())
-    except (ValueError, RecursionError) as error:
-        raise RequestError(400, "invalid_json", f"the body is not valid JSON: {error}") from None
-    if not isinstance(body, dict):
-        raise RequestError(422, "invalid_body", "the body must be a JSON object with a registrations list")
+    body = json_object("a JSON object with a registrations list")
     for name in body.keys() - BODY_FIELDS:
         warn(name, "unknown field, which FullFabric ignores")
     if "registrations" not in body:

@@ -243,8 +243,9 @@ def _api_version() -> str:
     return asked[0]
 
 
-def _registrations() -> list[Any]:
-    """The body's `registrations`: a non-empty list, or the whole request fails."""
+def json_object(shape: str = "a JSON object") -> dict[str, Any]:
+    """The request's body, a JSON object, or the whole request fails: not sent as JSON (415), not JSON
+    (400), not an object (422, saying it must be `shape`)."""
     if not sent_as_json(request.mimetype):
         raise RequestError(415, "unsupported_media_type", "Content-Type must be application/json")
     try:
@@ -252,7 +253,13 @@ def _registrations() -> list[Any]:
     except (ValueError, RecursionError) as error:
         raise RequestError(400, "invalid_json", f"the body is not valid JSON: {error}") from None
     if not isinstance(body, dict):
-        raise RequestError(422, "invalid_body", "the body must be a JSON object with a registrations list")
+        raise RequestError(422, "invalid_body", f"the body must be {shape}")
+    return body
+
+
+def _registrations() -> list[Any]:
+    """The body's `registrations`: a non-empty list, or the whole request fails."""
+    body = json_object("a JSON object with a registrations list")
     for name in body:
         if name != "registrations":
             warn(name, "unknown field, which FullFabric ignores")
