@@ -488,18 +488,25 @@ class Transcripts:
         return registration
 
     def _registered(
-        self, profile_id: str, unit: Unit, course_id: str, context_id: str, now: int, ids: ObjectIds
+        self,
+        profile_id: str,
+        unit: Unit,
+        course_id: str,
+        context_id: str,
+        now: int,
+        ids: ObjectIds,
+        on: Transcript | None = None,
     ) -> Registration:
         """The profile's registration on the unit in the course, registered in `context_id` at `now`:
-        the entry put on a transcript (`place`) if it is not on one, its registration made if it has
-        none (a new id from `ids`)."""
+        the entry put on a transcript (`on`, else the one `place` finds) if it is not on one, its
+        registration made if it has none (a new id from `ids`)."""
         entry = self._entries.get((profile_id, unit.id, course_id))
         if entry is None:
 
             def make(profile_id: str, role_id: str | None) -> Transcript:
                 return self.new_transcript(profile_id, role_id, ids.new(now), now)
 
-            transcript = self.place(profile_id, context_id, course_id, make)
+            transcript = on or self.place(profile_id, context_id, course_id, make)
             entry = TranscriptEntry(profile_id, unit.id, course_id, transcript_id=transcript.id)
             self._put(entry)
         registration = entry.registration
@@ -601,7 +608,8 @@ class Transcripts:
             )
             context_id = transcript.class_id if in_class and transcript.class_id else course_id
             for unit_id in self.catalog.course_units[course_id]:
-                self._registered(profile_id, self.catalog.units[unit_id], course_id, context_id, now, ids)
+                unit = self.catalog.units[unit_id]
+                self._registered(profile_id, unit, course_id, context_id, now, ids, on=transcript)
             transcript.updated_at = now
         return transcript
 

@@ -554,3 +554,23 @@ def test_fixture_transcripts_and_plans_are_checked(write_fixtures: Any, change: 
     with pytest.raises(FixtureError) as raised:
         load_fixtures(write_fixtures(fullfabric=fixture), VENDORS)
     assert str(raised.value).endswith(f"fullfabric.yaml: {problem}"), str(raised.value)
+
+
+def test_registered_courses_go_on_the_roles_transcript_when_another_has_the_course_too(
+    write_fixtures: Any,
+) -> None:
+    """A profile in two classes whose plans share the elective: registering it through the second role
+    puts it on the second role's transcript, not on the first one that also lists it."""
+    fixture = default_fixture("fullfabric")
+    second_class, second_role = "6385baad976a7719120008cb", "65e6e4f1f398a642a7022a02"
+    fixture["classes"].append({"id": second_class, "course_id": COURSE, "name": "January 2025"})
+    fixture["study_plans"].append(
+        {"id": "6385bb10976a7719120009a1", "class_id": second_class, "courses": [{"course_id": ELECTIVE}]}
+    )
+    fixture["profiles"][0]["roles"].append({"id": second_role, "context_id": second_class})
+    client = create_app({"TESTING": True, "FIXTURES": str(write_fixtures(fullfabric=fixture))}).test_client()
+    made = client.post(role_path(role_id=second_role), headers=FF_AUTH)
+    assert made.status_code == 201
+    answered = register_courses(client, ELECTIVE, role_id=second_role).get_json()
+    assert [r["unit_id"] for r in answered["registrations"]] == [ELECTIVE_UNIT]
+    assert ELECTIVE_UNIT not in by_unit(transcript_of(client)["registrations"])
