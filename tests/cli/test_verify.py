@@ -66,7 +66,7 @@ def verify(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
         [str(MOCKSERVER), "verify", *args],
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=3600 if FUZZ else 300,  # `make fuzz`: 1,000 cases of each operation take minutes
         cwd=cwd,
         env=environment,
     )
