@@ -143,6 +143,8 @@ def _settings(app: Flask, fixtures_dir: Path, failures_file: Path) -> Settings:
         journal_size=app.config["JOURNAL_SIZE"],
         journal_bytes=app.config["JOURNAL_BYTES"] or None,
         journal_total_bytes=app.config["JOURNAL_TOTAL_BYTES"] or None,
+        webhook_retries=tuple(float(delay) for delay in app.config["WEBHOOK_RETRIES"]),
+        webhook_timeout=float(app.config["WEBHOOK_TIMEOUT"]),
     )
 
 

@@ -48,6 +48,11 @@ DEFAULTS: dict[str, Any] = {
     # Redis store: a world's log of writes is compacted into a snapshot of its state every this many writes
     # (0: only by a reset); worlds of more than 100,000 registrations are not.
     "LOG_SNAPSHOT_EVERY": 1000,
+    # Webhooks (docs/webhooks.md): seconds after a failed delivery attempt before each retry, in turn;
+    # seconds a subscriber has to answer a 2xx; seconds `POST /__admin/webhooks/flush` waits at most.
+    "WEBHOOK_RETRIES": [1, 5, 25],
+    "WEBHOOK_TIMEOUT": 5.0,
+    "WEBHOOK_FLUSH_SECONDS": 60.0,
 }
 
 # Settings of `mockserver run` that concern the server rather than the app.
@@ -84,7 +89,10 @@ def check_settings(config: Mapping[str, Any]) -> None:
         value = config.get(name)
         if isinstance(value, bool) or not isinstance(value, int) or value < least:
             raise SettingError(f"MOCKSERVER_{name} must be a whole number from {least} up, not {value!r}")
-    for name in ("SESSION_TTL", "BODY_WAIT_SECONDS"):
+    retries = config.get("WEBHOOK_RETRIES", [])
+    if not isinstance(retries, list | tuple) or not all(_seconds(delay) for delay in retries):
+        raise SettingError(f"MOCKSERVER_WEBHOOK_RETRIES must be a list of seconds from 0 up, not {retries!r}")
+    for name in ("SESSION_TTL", "BODY_WAIT_SECONDS", "WEBHOOK_TIMEOUT", "WEBHOOK_FLUSH_SECONDS"):
         seconds: Any = config.get(name)
         if (
             not isinstance(seconds, int | float)
@@ -92,3 +100,8 @@ def check_settings(config: Mapping[str, Any]) -> None:
             or not 0 <= seconds < float("inf")
         ):
             raise SettingError(f"MOCKSERVER_{name} must be a number of seconds from 0 up, not {seconds!r}")
+
+
+def _seconds(value: Any) -> bool:
+    """Whether `value` is a number of seconds from 0 up."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < float("inf")

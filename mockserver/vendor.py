@@ -118,6 +118,14 @@ class Vendor:
     # By collection, the fields whose values repeat across a large fixture file's records: one copy of
     # each value is kept as the file loads (a million registrations name a few thousand offerings).
     shared_values: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    # The events (webhooks) it sends, by name, and those a write makes: given the command (its own, or a
+    # world command of the admin API), its outcome, the state after it and the state before it (the same
+    # object unless the write replaced the state, as world commands do) and the world's clock, each
+    # event's name and payload.
+    event_names: tuple[str, ...] = ()
+    events: (
+        Callable[[Command, Any, VendorState, VendorState, float], list[tuple[str, dict[str, Any]]]] | None
+    ) = None
 
 
 @dataclass(frozen=True)

@@ -24,4 +24,5 @@ class MemoryStore(Store):
             journal=Journal(settings.journal_size, settings.journal_bytes, self.journal_budget),
             clock=Clock(settings.clock_start),
             writes=LocalWrites(),
+            dispatcher=self.dispatcher,
         )

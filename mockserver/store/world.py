@@ -13,6 +13,8 @@ from typing import Any, ClassVar, Protocol
 
 from mockserver.clock import Clock
 from mockserver.errors import MockserverError
+from mockserver.events import DeliveryLog, Dispatcher, Event, Subscription
+from mockserver.events.dispatch import DEFAULT_RETRIES, DEFAULT_TIMEOUT
 from mockserver.fixtures.load import FixtureError, Fixtures, validate_state
 from mockserver.vendor import Command, Vendors, VendorState, WriteContext
 
@@ -30,6 +32,8 @@ class Settings:
     journal_size: int
     journal_bytes: int | None = None  # a world's journal holds at most this many bytes (None: no bound)
     journal_total_bytes: int | None = None  # every journal of one process together (memory store)
+    webhook_retries: tuple[float, ...] = DEFAULT_RETRIES  # seconds before each retry of a failed delivery
+    webhook_timeout: float = DEFAULT_TIMEOUT  # seconds a subscriber has to answer a 2xx
     base: dict[str, VendorState] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -61,7 +65,16 @@ class World:
     State changes only through `write(command)`: the world's `Writes` puts the commands in one order and
     applies each through `apply`, under the world's lock, so no write is lost to another."""
 
-    def __init__(self, settings: Settings, *, rules: Any, journal: Any, clock: Clock, writes: Writes) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        rules: Any,
+        journal: Any,
+        clock: Clock,
+        writes: Writes,
+        dispatcher: Dispatcher | None = None,
+    ) -> None:
         self.settings = settings
         self.vendors = settings.vendors
         self.rules = rules
@@ -71,6 +84,9 @@ class World:
         self.writing = threading.RLock()
         self._writes = writes
         self.states: dict[str, VendorState] = {}
+        self.dispatcher = dispatcher  # delivers this world's events (None: none are sent)
+        self.webhooks: dict[str, Subscription] = {}  # its subscriptions, by id
+        self.deliveries = DeliveryLog()  # every attempt at delivering its events, in this process
         self.clear_state()
 
     def state(self, vendor: str) -> Any:
@@ -81,8 +97,30 @@ class World:
 
     def write(self, command: Command) -> Any:
         """Apply a write, in its turn with every other write to this world, in every process; its outcome
-        (a domain error is raised)."""
-        return self._writes.write(self, command)
+        (a domain error is raised). The events it makes are sent by this process, the writer's: the
+        other processes, which apply it too (`apply`), send none."""
+        with self.writing:
+            before = dict(self.states)
+            outcome = self._writes.write(self, command)
+            self._emit(command, outcome, before)  # under the lock: payloads from the state the write left
+        return outcome
+
+    def _emit(self, command: Command, outcome: Any, before: Mapping[str, VendorState]) -> None:
+        """Hand the events `command` made to the dispatcher, for the subscriptions that want them."""
+        if self.dispatcher is None or not self.webhooks:
+            return
+        for vendor in self.vendors:
+            if vendor.events is None or command.vendor not in ("", vendor.name):
+                continue
+            subscriptions = [sub for sub in self.webhooks.values() if sub.api == vendor.name]
+            if not subscriptions:
+                continue
+            state, now = self.states[vendor.name], self.clock.now()
+            for name, payload in vendor.events(command, outcome, state, before.get(vendor.name, state), now):
+                event = Event(vendor.name, name, payload)
+                wanting = [subscription for subscription in subscriptions if subscription.wants(event)]
+                if wanting:
+                    self.dispatcher.submit(event, wanting, self.deliveries)
 
     def apply(self, command: Command, position: int) -> Any:
         """Apply `command`, the world's write number `position` (call with the lock held); its outcome,
@@ -123,6 +161,20 @@ class World:
     def clear_state(self) -> None:
         with self.writing:
             self.states = {name: state.fresh() for name, state in self.settings.base.items()}
+
+    def clear_webhooks(self) -> None:
+        """No subscriptions, and no deliveries: those pending are dropped."""
+        with self.writing:
+            self.webhooks = {}
+        self.deliveries.clear()
+
+    def add_webhook(self, subscription: Subscription) -> None:
+        self.write(AddWebhook(subscription.to_json()))
+
+    def remove_webhook(self, subscription_id: str) -> bool:
+        """Whether there was such a subscription."""
+        removed: bool = self.write(RemoveWebhook(subscription_id))
+        return removed
 
     def clear_failures(self) -> None:
         self.rules.reset(self.settings.failures)
@@ -179,8 +231,34 @@ class AddRecords(WorldCommand):
         return len(state[self.api][self.collection])
 
 
+@dataclass(frozen=True, slots=True)
+class AddWebhook(WorldCommand):
+    """Subscribe (a `Subscription` as JSON; its id chosen by the writer)."""
+
+    name = "add_webhook"
+    subscription: dict[str, Any]
+
+    def apply_to(self, world: World) -> None:
+        subscription = Subscription.from_json(self.subscription)
+        world.webhooks = {**world.webhooks, subscription.id: subscription}
+
+
+@dataclass(frozen=True, slots=True)
+class RemoveWebhook(WorldCommand):
+    """Unsubscribe; whether there was such a subscription."""
+
+    name = "remove_webhook"
+    id: str
+
+    def apply_to(self, world: World) -> bool:
+        if self.id not in world.webhooks:
+            return False
+        world.webhooks = {key: value for key, value in world.webhooks.items() if key != self.id}
+        return True
+
+
 WORLD_COMMANDS: dict[str, type[WorldCommand]] = {
-    command.name: command for command in (ReplaceState, AddRecords)
+    command.name: command for command in (ReplaceState, AddRecords, AddWebhook, RemoveWebhook)
 }
 
 
@@ -224,6 +302,7 @@ class LocalWrites:
             self.position = 0
             world.seed = new_seed(world.settings)  # without --seed, ids never repeat those before the reset
             world.clear_state()
+            world.clear_webhooks()
             world.clear_failures()
             world.journal.restart()
             world.reset_clock()
@@ -248,6 +327,8 @@ class Store:
         self.session_ttl = session_ttl or None
         self._sessions: OrderedDict[str, tuple[World, float]] = OrderedDict()  # least recently used first
         self._lock = threading.Lock()
+        # The process's deliveries of every world's events (its thread starts with the first event).
+        self.dispatcher = Dispatcher(settings.webhook_retries, settings.webhook_timeout)
         self.default = self._make_world(None)
 
     def _make_world(self, session: str | None) -> World:

@@ -12,6 +12,7 @@ import redis
 
 from mockserver.clock import Clock
 from mockserver.errors import StoreUnavailable
+from mockserver.events import Subscription
 from mockserver.fixtures.load import validate_state
 from mockserver.store.world import World, command_json, command_of
 from mockserver.vendor import Command
@@ -204,6 +205,7 @@ class RedisWrites:
         world.seed = seed if seed is not None else int(generation)  # the same in every process
         world.rules = RedisRuleSet(self._client, self.prefix, world.seed, ttl_ms=self.ttl_ms)
         world.clear_state()
+        world.clear_webhooks()
         self._position = (made, 0)
         self._server = server
 
@@ -284,6 +286,8 @@ class RedisWrites:
             self._rejoin(world)
             return
         world.load(validate_state(snapshot["state"], world.vendors))
+        webhooks = (Subscription.from_json(data) for data in snapshot.get("webhooks", ()))
+        world.webhooks = {subscription.id: subscription for subscription in webhooks}
         self._position = (made, snapshot["position"])
 
     def _compact(self, world: World, position: int) -> None:
@@ -294,7 +298,12 @@ class RedisWrites:
             return
         if sum(state.records() for state in world.states.values()) > SNAPSHOT_MAX_RECORDS:
             return
-        snapshot = {"made": made.decode(), "position": position, "state": world.dump_state()}
+        snapshot = {
+            "made": made.decode(),
+            "position": position,
+            "state": world.dump_state(),
+            "webhooks": [subscription.to_json() for subscription in world.webhooks.values()],
+        }
         self._log.compact(made, position, snapshot)
 
     def _apply_operations(self, world: World, operations: list[dict[str, Any]]) -> dict[int, Any]:
@@ -366,6 +375,7 @@ def redis_world(store: RedisStore, session: str | None) -> World:
         ),
         clock=RedisClock(store.client, f"{writes.prefix}:clock", writes.ttl_ms),
         writes=writes,
+        dispatcher=store.dispatcher,
     )
     world.catch_up()
     return world
