@@ -12,6 +12,7 @@ from . import users_views as users_views  # its views, on the blueprint
 from . import views
 from .commands import COMMANDS
 from .domain import REPEATED_FIELDS
+from .events import EVENT_NAMES, events
 from .generate import generate
 from .repeat import RepeatedLists
 from .schemas import DigitalChalkFixtureSchema
@@ -57,4 +58,6 @@ VENDOR = Vendor(
         "userAgreements": ("userId", "type", "agreedDate"),
         "userFieldValues": ("userId",),
     },
+    event_names=EVENT_NAMES,
+    events=events,
 )

@@ -153,6 +153,11 @@ class DigitalChalkTable:
                 raise OfferingUnavailable()
             return offering
 
+    def bodies(self) -> list[Mapping[str, Any]]:
+        """Every registration's wire body, in order."""
+        with self._lock:
+            return list(self._bodies)
+
     def get(self, registration_id: str) -> Mapping[str, Any] | None:
         """The registration with this id (its wire body), or None."""
         with self._lock:

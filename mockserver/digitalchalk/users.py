@@ -185,6 +185,11 @@ class Users:
     def __len__(self) -> int:
         return len(self._bodies)
 
+    def ids(self) -> list[str]:
+        """The ids of the users there are (not deleted), in order."""
+        with self._lock:
+            return list(self._bodies)
+
     def get(self, user_id: str) -> dict[str, Any] | None:
         with self._lock:
             return self._bodies.get(user_id)
