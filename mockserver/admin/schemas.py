@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validates_schema
-from marshmallow.validate import OneOf, Range
+from marshmallow.validate import Length, OneOf, Range
 
 from mockserver.clock import parse_instant
+from mockserver.events import METHODS
 from mockserver.schemas import QueryInteger, WholeNumber
 
 
@@ -51,3 +53,34 @@ class ClockSchema(Schema):
     def one_of(self, data: dict[str, Any], **kwargs: Any) -> None:
         if ("now" in data) == ("advance_seconds" in data):
             raise ValidationError("Give either now or advance_seconds.")
+
+
+class WebhookSchema(Schema):
+    """`POST /__admin/webhooks`: send the events named of one API to a URL. `apis`: each API that sends
+    events, with the names of its events."""
+
+    api = fields.String(required=True)
+    events = fields.List(fields.String(), required=True, validate=Length(min=1))
+    url = fields.Url(required=True, schemes={"http", "https"}, require_tld=False)
+    method = fields.String(load_default="POST", validate=OneOf(METHODS))
+
+    def __init__(self, apis: Mapping[str, tuple[str, ...]], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.apis = apis
+        self.fields["api"].validators = [OneOf(tuple(apis))]
+
+    @validates_schema
+    def known_events(self, data: dict[str, Any], **kwargs: Any) -> None:
+        names = self.apis.get(data.get("api", ""), ())
+        unknown = [name for name in data.get("events", ()) if name not in names]
+        if names and unknown:
+            raise ValidationError(
+                f"Unknown events {', '.join(map(repr, unknown))}; {data['api']} sends {', '.join(names)}.",
+                "events",
+            )
+
+
+class FlushQuerySchema(Schema):
+    """`POST /__admin/webhooks/flush`: how long to wait at most (seconds)."""
+
+    wait = fields.Float(validate=Range(min=0, max=300))

@@ -4,6 +4,7 @@ sessions. Acts on the caller's world (`X-Mockserver-Session`); errors are proble
 from __future__ import annotations
 
 import time
+import uuid
 from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Any
@@ -14,13 +15,14 @@ from marshmallow import ValidationError
 from mockserver import __version__
 from mockserver.auth import bearer_token
 from mockserver.clock import within_range
+from mockserver.events import Subscription
 from mockserver.fixtures.load import FixtureConflict, FixtureError, validate_state
 from mockserver.resources import data_dir
 from mockserver.schemas import MAX_JSON_DEPTH, flatten_errors, nested_deeper, parse_json, sent_as_json
 from mockserver.web import responses
 from mockserver.web.context import current_api, store, vendors, world
 
-from .schemas import ClockSchema, JournalQuerySchema
+from .schemas import ClockSchema, FlushQuerySchema, JournalQuerySchema, WebhookSchema
 
 bp = Blueprint("admin", __name__, url_prefix="/__admin")
 
@@ -222,6 +224,53 @@ def add_records(api: str, collection: str) -> Response:
     response = jsonify({"added": len(records), "total": total})
     response.status_code = 201
     return response
+
+
+# --- webhooks ------------------------------------------------------------------------------------------
+
+
+@bp.get("/webhooks")
+def list_webhooks() -> Response:
+    """The world's subscriptions, in the order they were added."""
+    return jsonify([subscription.to_json() for subscription in world().webhooks.values()])
+
+
+@bp.post("/webhooks")
+def add_webhook() -> Response:
+    """Subscribe a URL to events of one API (as the vendor's admin screens would)."""
+    apis = {vendor.name: vendor.event_names for vendor in vendors() if vendor.event_names}
+    spec = WebhookSchema(apis).load(_json_body())
+    subscription = Subscription(
+        uuid.uuid4().hex, spec["api"], tuple(dict.fromkeys(spec["events"])), spec["url"], spec["method"]
+    )
+    world().add_webhook(subscription)
+    response = jsonify(subscription.to_json())
+    response.status_code = 201
+    response.headers["Location"] = url_for("admin.delete_webhook", subscription_id=subscription.id)
+    return response
+
+
+@bp.get("/webhooks/deliveries")
+def list_deliveries() -> Response:
+    """Every delivery attempt of the world's events, oldest first."""
+    return jsonify(world().deliveries.entries())
+
+
+@bp.post("/webhooks/flush")
+def flush_webhooks() -> Response:
+    """Wait until no delivery is pending (retries included), at most `wait` seconds; every attempt."""
+    query = FlushQuerySchema().load(request.args.to_dict(flat=True))
+    wait = query.get("wait", current_app.config["WEBHOOK_FLUSH_SECONDS"])
+    current = world()
+    left = current.dispatcher.flush(current.deliveries, wait) if current.dispatcher is not None else 0
+    return jsonify({"pending": left, "deliveries": current.deliveries.entries()})
+
+
+@bp.delete("/webhooks/<subscription_id>")
+def delete_webhook(subscription_id: str) -> Response:
+    if not world().remove_webhook(subscription_id):
+        raise Problem(404, f"No subscription {subscription_id!r}.")
+    return _no_content()
 
 
 # --- clock ---------------------------------------------------------------------------------------------
