@@ -10,7 +10,9 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from flask.sansio.blueprints import BlueprintSetupState
 from marshmallow import ValidationError
+from werkzeug.routing import BaseConverter
 
 from mockserver import __version__
 from mockserver.auth import bearer_token
@@ -229,6 +231,17 @@ def add_records(api: str, collection: str) -> Response:
 # --- webhooks ------------------------------------------------------------------------------------------
 
 
+class SubscriptionId(BaseConverter):
+    """A subscription's id (32 hex digits): `/webhooks/deliveries` and `/webhooks/flush` are not ids."""
+
+    regex = "[0-9a-f]{32}"
+
+
+@bp.record_once
+def _add_converter(state: BlueprintSetupState) -> None:
+    state.app.url_map.converters.setdefault("subscription", SubscriptionId)
+
+
 @bp.get("/webhooks")
 def list_webhooks() -> Response:
     """The world's subscriptions, in the order they were added."""
@@ -266,7 +279,7 @@ def flush_webhooks() -> Response:
     return jsonify({"pending": left, "deliveries": current.deliveries.entries()})
 
 
-@bp.delete("/webhooks/<subscription_id>")
+@bp.delete("/webhooks/<subscription:subscription_id>")
 def delete_webhook(subscription_id: str) -> Response:
     if not world().remove_webhook(subscription_id):
         raise Problem(404, f"No subscription {subscription_id!r}.")
