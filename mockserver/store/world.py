@@ -100,6 +100,9 @@ class World:
         (a domain error is raised). The events it makes are sent by this process, the writer's: the
         other processes, which apply it too (`apply`), send none."""
         with self.writing:
+            if self.webhooks and isinstance(command, WorldCommand):
+                # The state before it, as others left it: their writes are not this one's events.
+                self._writes.catch_up(self)
             before = dict(self.states)
             outcome = self._writes.write(self, command)
             self._emit(command, outcome, before)  # under the lock: payloads from the state the write left
