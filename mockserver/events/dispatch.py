@@ -13,11 +13,12 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
-
-import httpx
+from typing import TYPE_CHECKING, Any
 
 from .model import Event, Subscription
+
+if TYPE_CHECKING:
+    import httpx
 
 # Seconds after a failed attempt before the next one: four attempts in all, the last 31 s after the first.
 DEFAULT_RETRIES = (1.0, 5.0, 25.0)
@@ -130,6 +131,8 @@ class Dispatcher:
 
     def _attempt(self, job: _Job) -> bool:
         """Make one attempt and record it; whether the subscriber answered a 2xx in time."""
+        import httpx  # here: most runs send no webhook, and a server starts faster without it
+
         subscription, event = job.subscription, job.event
         if self._client is None:
             self._client = httpx.Client(timeout=self.timeout, follow_redirects=False, trust_env=False)
