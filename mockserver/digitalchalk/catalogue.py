@@ -9,6 +9,10 @@ from typing import Any
 from .domain import DateRange, Page, instant_of
 
 # The order in which the vendor's object reference lists an offering's fields; responses keep it.
+# An offering's pass mark when its fixture gives none: the vendor grades "using the course's pass mark"
+# and publishes no default.
+DEFAULT_PASS_MARK = 70
+
 OFFERING_FIELDS = (
     "id",
     "title",
@@ -35,7 +39,7 @@ COMPLETED = frozenset({"passed", "failed"})
 
 def offering_body(fields: Mapping[str, Any]) -> dict[str, Any]:
     """An offering's wire body: the vendor's fields in its order, those without a value left out (the
-    fixture-only `allowRetakes` is never served)."""
+    fixture-only `allowRetakes` and `passMark` are never served)."""
     return {name: fields[name] for name in OFFERING_FIELDS if fields.get(name) is not None}
 
 
@@ -76,6 +80,12 @@ class Offering:
     opens: int | None  # registrationBeginDate
     closes: int | None  # registrationEndDate
     tags: frozenset[str] = field(default_factory=frozenset)  # case-folded
+    given_pass_mark: float | None = None  # the fixture's `passMark`, if any
+
+    @property
+    def pass_mark(self) -> float:
+        """A grade at or above it passes."""
+        return DEFAULT_PASS_MARK if self.given_pass_mark is None else self.given_pass_mark
 
     @classmethod
     def of(cls, fields: Mapping[str, Any]) -> Offering:
@@ -92,6 +102,7 @@ class Offering:
             opens=instant("registrationBeginDate"),
             closes=instant("registrationEndDate"),
             tags=frozenset(tag.casefold() for tag in body.get("tags", ())),
+            given_pass_mark=fields.get("passMark"),
         )
 
     def open_at(self, now: int) -> bool:
@@ -164,11 +175,18 @@ class Catalogue:
         return Page(results=list(found[query.offset : query.offset + query.limit]), total=len(found))
 
     def dump(self) -> dict[str, Any]:
-        """Both collections in the fixture file's format (`allowRetakes` written when true)."""
+        """Both collections in the fixture file's format (`allowRetakes` written when true, `passMark` when
+        given)."""
         return {
             "offeringCategories": [dict(category) for category in self._categories],
-            "offerings": [
-                {**offering.body, "allowRetakes": True} if offering.allow_retakes else dict(offering.body)
-                for offering in self._offerings
-            ],
+            "offerings": [_fixture_offering(offering) for offering in self._offerings],
         }
+
+
+def _fixture_offering(offering: Offering) -> dict[str, Any]:
+    record = dict(offering.body)
+    if offering.allow_retakes:
+        record["allowRetakes"] = True
+    if offering.given_pass_mark is not None:
+        record["passMark"] = offering.given_pass_mark
+    return record

@@ -41,8 +41,8 @@ class StrictBoolean(fields.Boolean):
 
 
 class OfferingSchema(Schema):
-    """An offering as the vendor writes it, plus `allowRetakes` (the mock's, never served); absent or
-    null fields have no value."""
+    """An offering as the vendor writes it, plus `allowRetakes` and `passMark` (the mock's, never
+    served); absent or null fields have no value."""
 
     id = vendor_id(required=True)
     title = fields.String(required=True)
@@ -59,6 +59,8 @@ class OfferingSchema(Schema):
     registrationBeginDate = Timestamp(allow_none=True)
     registrationEndDate = Timestamp(allow_none=True)
     allowRetakes = StrictBoolean(load_default=False)
+    # The course's pass mark (a percentage): a grade at or above it passes. The mock's, never served.
+    passMark = Number(allow_none=True, validate=Range(min=0, max=100))
 
 
 class OfferingCategorySchema(Schema):

@@ -10,6 +10,7 @@ from typing import Any
 
 from mockserver.vendor import Command, WriteContext
 
+from .catalogue import DEFAULT_PASS_MARK
 from .domain import timestamp
 from .table import DigitalChalkTable
 from .users import user_body
@@ -49,8 +50,9 @@ class CreateRegistration(Command):
 
 @dataclass(frozen=True, slots=True)
 class UpdateRegistration(Command):
-    """Set `changes` on a registration; an ejection also ends it at `now` when it had not ended. Its new
-    wire body, or None when there is no such registration."""
+    """Set `changes` on a registration: a grade also passes or fails it by its offering's pass mark (unless
+    the update ejects it); an ejection or a grade ends it at `now` when it had not ended. Its new wire
+    body, or None when there is no such registration."""
 
     name = "update_registration"
     vendor = VENDOR
@@ -64,7 +66,13 @@ class UpdateRegistration(Command):
         if registration is None:
             return None
         changes = dict(self.changes)
-        if changes.get("status") == "ejected" and "endDate" not in registration:
+        if "grade" in changes and changes.get("status") != "ejected":
+            # Grading halts progress and passes or fails it by the course's pass mark, whatever its
+            # status was: a completed one is graded again, an ejected one no longer ejected.
+            offering = state.catalogue.offering(registration["offeringId"])
+            mark = offering.pass_mark if offering is not None else DEFAULT_PASS_MARK
+            changes["status"] = "passed" if changes["grade"] >= mark else "failed"
+        if changes.get("status") in ("ejected", "passed", "failed") and "endDate" not in registration:
             changes["endDate"] = timestamp(self.now)
         return state.update(self.registration_id, changes)
 

@@ -112,9 +112,47 @@ def test_a_grade_is_set_and_kept_as_given(client: FlaskClient) -> None:
     response = client.put(f"{DC_LIST}/{ACTIVE}", json={"grade": 0}, headers=AUTH)
     assert response.status_code == 204 and response.data == b""
     registration = client.get(f"{DC_LIST}/{ACTIVE}", headers=AUTH).get_json()
-    assert registration["grade"] == 0 and registration["status"] == "active"
+    assert registration["grade"] == 0 and registration["status"] == "failed"
     client.put(f"{DC_LIST}/{ACTIVE}", json={"grade": 97.15}, headers=AUTH)
     assert client.get(f"{DC_LIST}/{ACTIVE}", headers=AUTH).get_json()["grade"] == 97.15
+
+
+@pytest.mark.parametrize(
+    ("grade", "status"), [(70, "passed"), (100, "passed"), (69.99, "failed"), (0, "failed")]
+)
+def test_grading_an_active_registration_completes_it_by_the_pass_mark(
+    client: FlaskClient, grade: float, status: str
+) -> None:
+    """The vendor: grading halts progress and sets passed or failed using the course's pass mark (70 when
+    the fixture gives the offering none)."""
+    assert client.put(f"{DC_LIST}/{ACTIVE}", json={"grade": grade}, headers=AUTH).status_code == 204
+    graded = client.get(f"{DC_LIST}/{ACTIVE}", headers=AUTH).get_json()
+    assert (graded["status"], graded["grade"], graded["endDate"]) == (status, grade, CLOCK)
+    assert ACTIVE in [r["id"] for r in listed(client, f"status={status}")]
+    assert ACTIVE not in [r["id"] for r in listed(client, "status=active")]
+
+
+def test_grading_again_recalculates_and_clears_an_ejection_keeping_the_end(client: FlaskClient) -> None:
+    ended = client.get(f"{DC_LIST}/{EJECTED_WITH_END}", headers=AUTH).get_json()["endDate"]
+    client.put(f"{DC_LIST}/{EJECTED_WITH_END}", json={"grade": 88}, headers=AUTH)
+    regraded = client.get(f"{DC_LIST}/{EJECTED_WITH_END}", headers=AUTH).get_json()
+    assert (regraded["status"], regraded["endDate"]) == ("passed", ended)
+    client.put(f"{DC_LIST}/{EJECTED_WITH_END}", json={"grade": 12}, headers=AUTH)
+    assert client.get(f"{DC_LIST}/{EJECTED_WITH_END}", headers=AUTH).get_json()["status"] == "failed"
+
+
+def test_an_offerings_pass_mark_decides(client: FlaskClient) -> None:
+    offering = {"id": "aa" * 16, "title": "Lenient", "passMark": 40}
+    assert client.post("/__admin/state/digitalchalk/offerings", json=offering).status_code == 201
+    registration = {"id": "bb" * 16, "userId": DC_USER, "offeringId": "aa" * 16, "status": "active"} | {
+        "title": "Lenient",
+        "createdDate": "2024-01-01T00:00:00Z",
+    }
+    assert client.post("/__admin/state/digitalchalk/registrations", json=registration).status_code == 201
+    client.put(f"{DC_LIST}/{'bb' * 16}", json={"grade": 45}, headers=AUTH)
+    assert client.get(f"{DC_LIST}/{'bb' * 16}", headers=AUTH).get_json()["status"] == "passed"
+    served = client.get(f"/dc/api/v5/offerings/{'aa' * 16}", headers=AUTH).get_json()
+    assert "passMark" not in served  # the mock's, never served
 
 
 def test_an_ejection_ends_the_registration_now_unless_it_had_ended(client: FlaskClient) -> None:
