@@ -190,3 +190,30 @@ def test_nothing_sent_without_subscription(client: FlaskClient, receiver: Receiv
     create_user(client)
     assert flush(client) == {"pending": 0, "deliveries": []}
     assert receiver.received == []
+
+
+@pytest.mark.parametrize(("grade", "passed"), [(92, True), (41.5, False)])
+def test_grading_through_the_vendor_api_sends_offering_completed(
+    client: FlaskClient, receiver: Receiver, grade: float, passed: bool
+) -> None:
+    """The vendor's own way to complete a registration: `PUT /registrations/{id}` with a grade, passed or
+    failed by the pass mark (70 in the default fixtures)."""
+    subscribe(client, receiver.url, ["offering_completed"])
+    registration_id = register(client, create_user(client))
+    assert client.put(f"{DC_LIST}/{registration_id}", json={"grade": grade}, headers=AUTH).status_code == 204
+    flush(client)
+    (completed,) = [entry["json"] for entry in receiver.received]
+    assert completed["registration"] | {"beginDate": None} == {
+        "id": registration_id,
+        "beginDate": None,
+        "endDate": "2024-03-05T09:28:10Z",
+        "grade": grade,
+        "passed": passed,
+    }
+    # An ejection is no grading: nothing more is sent.
+    assert (
+        client.put(f"{DC_LIST}/{registration_id}", json={"status": "ejected"}, headers=AUTH).status_code
+        == 204
+    )
+    flush(client)
+    assert len(receiver.received) == 1
