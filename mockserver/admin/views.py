@@ -104,6 +104,14 @@ def _no_content() -> Response:
     return responses.Response(status=204)
 
 
+def _created(body: Any, location: str | None = None) -> Response:
+    response = jsonify(body)
+    response.status_code = 201
+    if location is not None:
+        response.headers["Location"] = location
+    return response
+
+
 @bp.get("/health")
 def health() -> Response:
     default = store().world()  # caught up with other processes (Redis store)
@@ -139,10 +147,7 @@ def add_failure() -> Response:
     if "id" in spec and rules.get(spec["id"]) is not None:
         raise Problem(409, f"A rule with id {spec['id']!r} exists already.")
     rule = rules.add(spec)
-    response = jsonify(rule.to_json())
-    response.status_code = 201
-    response.headers["Location"] = url_for("admin.get_failure", rule_id=rule.id)
-    return response
+    return _created(rule.to_json(), url_for("admin.get_failure", rule_id=rule.id))
 
 
 @bp.delete("/failures")
@@ -223,9 +228,7 @@ def add_records(api: str, collection: str) -> Response:
             problems.append(text)
         detail = "The records conflict with the state." if status == 409 else "The records are not valid."
         raise Problem(status, detail, errors=problems) from None
-    response = jsonify({"added": len(records), "total": total})
-    response.status_code = 201
-    return response
+    return _created({"added": len(records), "total": total})
 
 
 # --- webhooks ------------------------------------------------------------------------------------------
@@ -257,10 +260,7 @@ def add_webhook() -> Response:
         uuid.uuid4().hex, spec["api"], tuple(dict.fromkeys(spec["events"])), spec["url"], spec["method"]
     )
     world().add_webhook(subscription)
-    response = jsonify(subscription.to_json())
-    response.status_code = 201
-    response.headers["Location"] = url_for("admin.delete_webhook", subscription_id=subscription.id)
-    return response
+    return _created(subscription.to_json(), url_for("admin.delete_webhook", subscription_id=subscription.id))
 
 
 @bp.get("/webhooks/deliveries")

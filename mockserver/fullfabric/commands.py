@@ -15,6 +15,11 @@ from .transcripts import KEEP, GradeInput, RegistrationItem, UnitRegistrationUpd
 VENDOR = "fullfabric"
 
 
+def _ids(context: WriteContext) -> ObjectIds:
+    """The new ObjectIds of a write: from its position and the world's seed, the same in every process."""
+    return ObjectIds(context.rng(VENDOR).getrandbits(64))
+
+
 @dataclass(frozen=True, slots=True)
 class RegisterItems(Command):
     """A request's well-formed registration items, applied in order at `now`: registered (POST, `create`)
@@ -30,8 +35,9 @@ class RegisterItems(Command):
     now: int
 
     def apply(self, state: FullFabricState, context: WriteContext) -> list[Any]:
-        ids = ObjectIds(context.rng(VENDOR).getrandbits(64))
-        return state.register_all(self.profile_id, self.items, create=self.create, now=self.now, ids=ids)
+        return state.register_all(
+            self.profile_id, self.items, create=self.create, now=self.now, ids=_ids(context)
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -134,8 +140,7 @@ class CreateTranscript(Command):
     now: int
 
     def apply(self, state: FullFabricState, context: WriteContext) -> tuple[dict[str, Any], bool]:
-        ids = ObjectIds(context.rng(VENDOR).getrandbits(64))
-        return state.create_transcript(self.profile_id, self.role_id, self.now, ids)
+        return state.create_transcript(self.profile_id, self.role_id, self.now, _ids(context))
 
 
 @dataclass(frozen=True, slots=True)
@@ -151,8 +156,7 @@ class RegisterCourses(Command):
     now: int
 
     def apply(self, state: FullFabricState, context: WriteContext) -> dict[str, Any]:
-        ids = ObjectIds(context.rng(VENDOR).getrandbits(64))
-        return state.register_courses(self.profile_id, self.role_id, self.course_ids, self.now, ids)
+        return state.register_courses(self.profile_id, self.role_id, self.course_ids, self.now, _ids(context))
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> RegisterCourses:

@@ -121,8 +121,8 @@ def grade_unit(unit_id: str) -> Response:
     write = GradeUnit(unit_id, body["profile_id"], body["grade_name"], text, current.clock.now())
     try:
         graded: dict[str, Any] = current.write(write)
-    except (NotRegistered, UnknownGrade) as error:
-        status, code = ERRORS[type(error)]
+    except UnknownGrade as error:  # an item's error elsewhere: here the request's
+        status, code = ERRORS[UnknownGrade]
         raise RequestError(status, code, str(error)) from None
     return jsonify(graded)
 

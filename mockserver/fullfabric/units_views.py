@@ -4,7 +4,6 @@ listed and updated all at once (all or nothing)."""
 from __future__ import annotations
 
 import re
-import time
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -12,7 +11,7 @@ from marshmallow import ValidationError
 
 from mockserver.schemas import flatten_errors
 from mockserver.web.context import world
-from mockserver.web.injection import call_for, matched, respond
+from mockserver.web.injection import respond
 from mockserver.web.requestlog import warn
 
 from .commands import UpdateUnitRegistrations
@@ -38,6 +37,7 @@ from .views import (
     _refuse_warnings_if_strict,
     bp,
     error_body,
+    fire_item_rule,
     json_object,
     load_query,
     state,
@@ -88,18 +88,10 @@ def _item_rule_answer(raw_items: list[Any]) -> Response | None:
     fires (with a `respond`) fails the request with its answer, naming the item, and nothing is applied.
     A rule with only `latency_ms` delays the answer and lets the update through."""
     for index, raw in enumerate(raw_items):
-        fired = world().rules.fire(call_for(raw, index), "item")
-        if fired is None:
-            continue
-        rule, reason = fired
-        matched(rule, reason, index)
-        if rule.latency_ms:
-            time.sleep(rule.latency_ms / 1000)
-        if rule.respond:
-            default = error_body(
-                "injected_failure", f"registrations[{index}]: injected by failure rule {rule.name}"
-            )
-            return respond(rule, default)
+        rule = fire_item_rule(index, raw)
+        if rule is not None:
+            message = f"registrations[{index}]: injected by failure rule {rule.name}"
+            return respond(rule, error_body("injected_failure", message))
     return None
 
 

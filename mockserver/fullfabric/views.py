@@ -16,6 +16,7 @@ from werkzeug.http import parse_options_header
 
 from mockserver.auth import check_token
 from mockserver.errors import MockserverError, Unauthorized
+from mockserver.rules.rules import Rule
 from mockserver.schemas import flatten_errors, parse_json, sent_as_json
 from mockserver.web.context import current_api, world
 from mockserver.web.injection import call_for, matched
@@ -191,16 +192,23 @@ class InjectedOutcome:
     json: Any
 
 
-def _apply_item_rules(index: int, raw: Any, item: Any) -> Any:
-    """The item, or the outcome the first item rule that fires decides (after its latency)."""
+def fire_item_rule(index: int, raw: Any) -> Rule | None:
+    """The first item rule that fires for item `index` (journaled, its latency waited out) when it says
+    how to answer; None when none fires or the one that does only delays."""
     fired = world().rules.fire(call_for(raw, index), "item")
     if fired is None:
-        return item
+        return None
     rule, reason = fired
     matched(rule, reason, index)
     if rule.latency_ms:
         time.sleep(rule.latency_ms / 1000)
-    if not rule.respond:
+    return rule if rule.respond else None
+
+
+def _apply_item_rules(index: int, raw: Any, item: Any) -> Any:
+    """The item, or the outcome the first item rule that fires decides (after its latency)."""
+    rule = fire_item_rule(index, raw)
+    if rule is None or rule.respond is None:
         return item
     default = error_body("injected_failure", f"injected by failure rule {rule.name}")
     return InjectedOutcome(rule.respond["status"], rule.respond.get("json", default))

@@ -103,7 +103,7 @@ class World:
             if self.webhooks and isinstance(command, WorldCommand):
                 # The state before it, as others left it: their writes are not this one's events.
                 self._writes.catch_up(self)
-            before = dict(self.states)
+            before = dict(self.states) if self.webhooks else self.states  # no subscriber: no events
             outcome = self._writes.write(self, command)
             self._emit(command, outcome, before)  # under the lock: payloads from the state the write left
         return outcome
